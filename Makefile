@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app trainer
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test lint translations extract-messages chromium db clean
+
+run: $(VENV)/.installed $(CATALOGUES) db
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+db: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) demo
+
+test: $(VENV)/.installed $(CATALOGUES) chromium
+	bash scripts/test.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(CATALOGUES)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Refresh the template and the catalogues after changing UI strings; then translate.
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		-o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser here.
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
+
+clean:
+	rm -rf $(VENV) instance/trainer.db* translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,103 @@
+"""Fixtures: a fresh app and database per test, on SQLite or on DATABASE_URL (PostgreSQL)."""
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from trainer import create_app
+from trainer.accounts import create_user
+from trainer.extensions import db
+from trainer.models import Profession, Role
+
+PASSWORD = "correct-horse-battery"
+
+
+def database_url(tmp_path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def reset_database() -> None:
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build an app with extra settings; the database starts empty and schema-complete."""
+    apps = []
+
+    def factory(create_schema=True, **overrides):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+        config.update(overrides)
+        app = create_app(config)
+        with app.app_context():
+            reset_database()
+            if create_schema:
+                db.create_all()
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            reset_database()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    # No app context is held open for the test: each request must start from a clean `g`,
+    # as in production. Tests open `app.app_context()` where they read the database.
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 100_000))
+
+    def factory(role=Role.LEARNER, profession=Profession.POLICE, email=None, name=None, **kw):
+        """A committed user, detached with its attributes loaded (id, email, name ...)."""
+        n = next(counter)
+        with app.app_context():
+            user = create_user(
+                email or f"user{n}@example.org",
+                name or f"Пользователь {n}",
+                kw.pop("password", PASSWORD),
+                role=role,
+                profession=profession,
+                **kw,
+            )
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return factory
+
+
+def sign_in(client, user, password=PASSWORD, **extra):
+    return client.post("/login", data={"email": user.email, "password": password, **extra})
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user(role=Role.LEARNER, email="learner@example.org", name="Анна Смирнова")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(role=Role.ADMIN, email="admin@example.org", name="Админ Админов")

@@ -1,0 +1,78 @@
+from datetime import timedelta
+
+import pytest
+
+from trainer import accounts
+from trainer.extensions import db
+from trainer.models import InviteCode, Role
+from trainer.models.types import utcnow
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def test_email_is_stored_normalized_and_unique(ctx):
+    accounts.create_user(" Anna@Example.ORG ", "Анна", "long-password-1")
+    assert accounts.find_by_email("anna@example.org").name == "Анна"
+    with pytest.raises(accounts.EmailTaken):
+        accounts.create_user("ANNA@example.org", "Другая Анна", "long-password-2")
+
+
+def test_password_is_hashed_with_a_modern_kdf(ctx):
+    user = accounts.create_user("a@example.org", "A", "long-password-1")
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert "long-password-1" not in user.password_hash
+
+
+def test_authenticate(ctx):
+    user = accounts.create_user("a@example.org", "A", "long-password-1")
+    assert accounts.authenticate("A@example.org", "long-password-1") is user
+    assert user.last_login_at is not None
+    assert accounts.authenticate("a@example.org", "wrong") is None
+    assert accounts.authenticate("nobody@example.org", "long-password-1") is None
+    accounts.set_active(user, False)
+    assert accounts.authenticate("a@example.org", "long-password-1") is None
+
+
+def test_password_change_and_deactivation_end_sessions(ctx):
+    user = accounts.create_user("a@example.org", "A", "long-password-1")
+    db.session.flush()
+    first = user.get_id()
+    accounts.set_password(user, "long-password-2")
+    second = user.get_id()
+    accounts.set_active(user, False)
+    assert len({first, second, user.get_id()}) == 3
+
+
+def _invite(**fields):
+    invite = InviteCode(expires_at=utcnow() + timedelta(days=1), **fields)
+    db.session.add(invite)
+    db.session.flush()
+    return invite
+
+
+def test_invite_is_used_up_after_max_uses(ctx):
+    invite = _invite(max_uses=2, role=Role.TRAINER)
+    assert accounts.redeem_invite(invite.code.lower()).role == Role.TRAINER
+    accounts.redeem_invite(invite.code)
+    with pytest.raises(accounts.InviteUnusable, match="used_up"):
+        accounts.redeem_invite(invite.code)
+    assert invite.uses == 2
+
+
+def test_expired_and_unknown_invites(ctx):
+    invite = _invite()
+    with pytest.raises(accounts.InviteUnusable, match="expired"):
+        accounts.redeem_invite(invite.code, now=utcnow() + timedelta(days=2))
+    with pytest.raises(accounts.InviteUnusable, match="unknown"):
+        accounts.redeem_invite("NO-SUCH-CODE")
+
+
+def test_invite_codes_are_unguessable_and_distinct():
+    from trainer.models.users import new_invite_code
+
+    codes = {new_invite_code() for _ in range(200)}
+    assert len(codes) == 200 and all(len(c) == 12 for c in codes)

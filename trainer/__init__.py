@@ -1,0 +1,54 @@
+"""Trainer: bilingual training on domestic violence for police officers and judges."""
+
+from flask import Flask
+from sqlalchemy import event
+
+from trainer import cli, errors, security
+from trainer.config import build_config
+from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from trainer.i18n import register_jinja, select_locale
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(build_config(app.instance_path, config))
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    register_jinja(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers proceed while a writer commits; the busy timeout queues writers.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from trainer.account import bp as account_bp
+    from trainer.admin import bp as admin_bp
+    from trainer.auth import bp as auth_bp
+    from trainer.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

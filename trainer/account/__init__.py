@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("account", __name__, template_folder="templates")
+
+from trainer.account import views  # noqa: E402, F401  (routes attach to bp)

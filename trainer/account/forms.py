@@ -1,0 +1,20 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+from trainer.forms import locale_field, name_field, new_password_fields
+
+
+class ProfileForm(FlaskForm):
+    name = name_field()
+    locale = locale_field()
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()

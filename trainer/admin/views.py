@@ -1,0 +1,94 @@
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from trainer import accounts
+from trainer.admin import bp
+from trainer.admin.forms import InviteForm, UserCreateForm, UserEditForm, UserSearchForm
+from trainer.extensions import db
+from trainer.models import InviteCode, Profession, Role, User
+from trainer.models.types import utcnow
+from trainer.models.users import fold_for_search
+from trainer.policy import authorize, can, require
+
+
+@bp.route("/users")
+@require("admin.users.list")
+def users():
+    form = UserSearchForm(request.args)
+    query = select(User).order_by(User.name, User.id)
+    if form.validate() and form.q.data:
+        pattern = f"%{escape_like(fold_for_search(form.q.data.strip()))}%"
+        query = query.where(User.search_key.like(pattern, escape="\\"))
+    page = db.paginate(query, per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require("admin.users.create")
+def user_create():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                role=Role(form.role.data),
+                profession=Profession(form.profession.data),
+            )
+        except accounts.EmailTaken:
+            form.email.errors.append(_("An account with this email already exists."))
+        else:
+            db.session.commit()
+            flash(_("Account created for %(name)s.", name=user.name), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_create.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require("admin.users.edit")
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    may_change_access = can(current_user, "admin.users.change_access", user)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        user.name = form.name.data.strip()
+        user.profession = Profession(form.profession.data)
+        if Role(form.role.data) != user.role or form.active.data != user.active:
+            authorize("admin.users.change_access", user)
+            user.role = Role(form.role.data)
+            accounts.set_active(user, form.active.data)
+        db.session.commit()
+        flash(_("Changes to %(name)s saved.", name=user.name), "success")
+        return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/user_edit.html", form=form, user=user, may_change_access=may_change_access
+    )
+
+
+@bp.route("/invites", methods=["GET", "POST"])
+@require("admin.invites.manage")
+def invites():
+    form = InviteForm()
+    if form.validate_on_submit():
+        invite = InviteCode(
+            role=Role(form.role.data),
+            profession=Profession(form.profession.data),
+            expires_at=utcnow() + timedelta(days=form.days.data),
+            max_uses=form.max_uses.data,
+            created_by=current_user,
+        )
+        db.session.add(invite)
+        db.session.commit()
+        flash(_("Invite code %(code)s created.", code=invite.code), "success")
+        return redirect(url_for("admin.invites"))
+    codes = db.session.scalars(select(InviteCode).order_by(InviteCode.created_at.desc())).all()
+    return render_template("admin/invites.html", form=form, codes=codes, now=utcnow())

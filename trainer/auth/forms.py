@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from trainer.forms import (
+    email_field,
+    locale_field,
+    name_field,
+    new_password_fields,
+    profession_field,
+)
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this computer"))
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    code = StringField(
+        _l("Invite code"),
+        validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off"},
+    )
+    name = name_field()
+    email = email_field()
+    profession = profession_field()
+    locale = locale_field()
+    password, confirm = new_password_fields()

@@ -1,0 +1,100 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from trainer import accounts
+from trainer.auth import bp
+from trainer.auth.forms import LoginForm, RegisterForm
+from trainer.extensions import db, limiter, submitted_email
+from trainer.forms import ActionForm
+from trainer.models import Profession, Role
+from trainer.urls import safe_next
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=submitted_email)
+def login():
+    form = LoginForm(next=request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data, url_for("main.index")))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The email or password is not correct."))
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data, url_for("main.index")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if ActionForm().validate_on_submit():
+        # Signing out here signs out everywhere: other browsers' cookies stop working too.
+        current_user.end_all_sessions()
+        db.session.commit()
+        logout_user()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def register():
+    open_registration = current_app.config["TRAINER_OPEN_REGISTRATION"]
+    form = RegisterForm(code=request.args.get("code"))
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    if form.validate_on_submit():
+        user = _register(form, open_registration)
+        if user is not None:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form, open_registration=open_registration)
+
+
+INVITE_ERRORS = {
+    "unknown": lambda: _("This invite code is not known. Check it with your trainer."),
+    "expired": lambda: _("This invite code has expired. Ask your trainer for a new one."),
+    "used_up": lambda: _("This invite code has been used as many times as allowed."),
+}
+
+
+def _register(form: RegisterForm, open_registration: bool):
+    role, profession = Role.LEARNER, Profession(form.profession.data)
+    if form.code.data:
+        try:
+            invite = accounts.redeem_invite(form.code.data)
+        except accounts.InviteUnusable as error:
+            form.code.errors.append(INVITE_ERRORS[str(error)]())
+            return None
+        role, profession = invite.role, invite.profession or profession
+    elif not open_registration:
+        form.code.errors.append(_("An invite code is required to register."))
+        return None
+    try:
+        return accounts.create_user(
+            form.email.data,
+            form.name.data,
+            form.password.data,
+            role=role,
+            profession=profession,
+            locale=form.locale.data,
+        )
+    except accounts.EmailTaken:
+        db.session.rollback()
+        form.email.errors.append(_("An account with this email already exists. Sign in instead."))
+        return None

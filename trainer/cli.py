@@ -1,0 +1,75 @@
+"""Command-line tools: `flask users create`, `flask demo`."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from trainer import accounts
+from trainer.extensions import db
+from trainer.models import Profession, Role
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+# One account per role (two learners: an officer and a judge), documented in the README.
+DEMO_ACCOUNTS = [
+    ("admin@example.org", "Администратор Демо", Role.ADMIN, Profession.OTHER, "admin-demo-2026"),
+    (
+        "trainer@example.org",
+        "Тренер Ольга Петрова",
+        Role.TRAINER,
+        Profession.OTHER,
+        "trainer-demo-2026",
+    ),
+    (
+        "officer@example.org",
+        "Иван Сергеевич Кузнецов",
+        Role.LEARNER,
+        Profession.POLICE,
+        "officer-demo-2026",
+    ),
+    (
+        "judge@example.org",
+        "Мария Андреевна Волкова",
+        Role.LEARNER,
+        Profession.JUDGE,
+        "judge-demo-2026",
+    ),
+]
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value)
+@click.option(
+    "--profession", type=click.Choice([p.value for p in Profession]), default=Profession.OTHER.value
+)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--locale", type=click.Choice(["ru", "en"]), default=None)
+def create_user_command(email, name, role, profession, password, locale):
+    """Create an account."""
+    try:
+        user = accounts.create_user(
+            email, name, password, Role(role), Profession(profession), locale=locale
+        )
+    except accounts.EmailTaken as error:
+        raise click.ClickException(f"an account with the email {error} already exists") from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} ({user.name}).")
+
+
+@click.command("demo")
+def demo_command():
+    """Create the demo accounts (idempotent: existing ones are left as they are)."""
+    for email, name, role, profession, password in DEMO_ACCOUNTS:
+        if accounts.find_by_email(email) is None:
+            accounts.create_user(email, name, password, role, profession)
+            click.echo(f"created  {role:8} {email} / {password}")
+        else:
+            click.echo(f"exists   {role:8} {email}")
+    db.session.commit()
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,75 @@
+"""Configuration from the environment, with safe defaults for development."""
+
+import os
+import secrets
+from pathlib import Path
+
+LANGUAGES = ("ru", "en")
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start with an unsafe or incomplete configuration."""
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    production = env.get("TRAINER_ENV", "development") == "production"
+    config = {
+        "TRAINER_ENV": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "BABEL_DEFAULT_LOCALE": env.get("TRAINER_DEFAULT_LOCALE", "ru"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("TRAINER_TIMEZONE", "Europe/Moscow"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
+        "TRAINER_OPEN_REGISTRATION": env.get("TRAINER_OPEN_REGISTRATION", "0") == "1",
+        "TRAINER_ORGANISATION": env.get("TRAINER_ORGANISATION", "Trainer"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long lessons outlive an hour
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+        "LOGIN_RATE_LIMIT_ADDRESS": "30 per minute",
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "USERS_PER_PAGE": 25,
+    }
+    config.update(overrides or {})
+    if config["SECRET_KEY"] is None:
+        if production:
+            raise ConfigError("SECRET_KEY must be set in production (TRAINER_ENV=production).")
+        config["SECRET_KEY"] = instance_secret_key(Path(instance_path))
+    if production and (config.get("DEBUG") or env.get("FLASK_DEBUG") == "1"):
+        raise ConfigError("Refusing to run in production with debug on.")
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    return config
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'trainer.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Generate a key once and keep it, so development sessions survive restarts."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()

@@ -1,0 +1,55 @@
+"""Error pages in the current language; never a stack trace."""
+
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from trainer.extensions import db
+
+MESSAGES = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please check what you sent."),
+    ),
+    403: (_l("Access denied"), _l("You do not have permission to see this page.")),
+    404: (_l("Page not found"), _l("There is no page at this address. Check the link.")),
+    405: (_l("Not allowed"), _l("This page cannot be used this way.")),
+    413: (_l("File too large"), _l("The file you sent is larger than this site accepts.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many requests in a short time. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side. Nothing you entered was half-saved; please try again."),
+    ),
+}
+CSRF_MESSAGE = (
+    _l("The form has expired"),
+    _l("The form was open too long or was sent from elsewhere. Reload the page and send it again."),
+)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def render_error(code: int, title, message):
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": str(title), "message": str(message)}, code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def handle_csrf_error(error: CSRFError):
+    return render_error(400, *CSRF_MESSAGE)
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    if code == 500:
+        # Unhandled exceptions arrive here wrapped; drop what the request had written.
+        db.session.rollback()
+    title, message = MESSAGES.get(code, (error.name, error.description))
+    return render_error(code, title, message)

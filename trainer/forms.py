@@ -1,0 +1,93 @@
+"""Fields and choices shared by the forms of several areas."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from trainer.i18n import LANGUAGE_NAMES
+from trainer.models import Profession, Role
+from trainer.models.users import EMAIL_MAX, NAME_MAX, PROFESSION_LABELS, ROLE_LABELS
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+
+
+def email_field(label=None):
+    return EmailField(
+        label or _l("Email"),
+        validators=[
+            DataRequired(_l("Enter an email address.")),
+            Length(max=EMAIL_MAX, message=_l("At most %(max)d characters.")),
+            Email(_l("Enter a valid email address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def name_field():
+    return StringField(
+        _l("Full name"),
+        validators=[
+            DataRequired(_l("Enter a name.")),
+            Length(max=NAME_MAX, message=_l("At most %(max)d characters.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+def new_password_fields():
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Enter a password.")),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l("Between %(min)d and %(max)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def profession_field(label=None):
+    return SelectField(
+        label or _l("Profession"),
+        choices=[SelectChoice(p.value, PROFESSION_LABELS[p]) for p in Profession],
+        default=Profession.POLICE.value,
+    )
+
+
+def role_field():
+    return SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role],
+        default=Role.LEARNER.value,
+    )
+
+
+def locale_field():
+    return SelectField(
+        _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
+
+
+class LanguageForm(FlaskForm):
+    """The switcher in the page header; `next` brings the user back to the same page."""
+
+    next = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but the CSRF token, for buttons such as "Sign out"."""

@@ -1,0 +1,147 @@
+"""Accounts, roles, professions and invite codes."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from trainer.extensions import db
+from trainer.models.types import UTCDateTime, utcnow
+
+EMAIL_MAX = 254
+NAME_MAX = 120
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+
+class Profession(enum.StrEnum):
+    POLICE = "police"
+    JUDGE = "judge"
+    PROSECUTOR = "prosecutor"
+    SOCIAL_WORKER = "social_worker"
+    CRISIS_CENTRE = "crisis_centre"
+    OTHER = "other"
+
+    @property
+    def label(self):
+        return PROFESSION_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner"),
+    Role.TRAINER: _l("Trainer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+PROFESSION_LABELS = {
+    Profession.POLICE: _l("Police officer"),
+    Profession.JUDGE: _l("Judge"),
+    Profession.PROSECUTOR: _l("Prosecutor"),
+    Profession.SOCIAL_WORKER: _l("Social worker or psychologist"),
+    Profession.CRISIS_CENTRE: _l("Crisis-centre staff"),
+    Profession.OTHER: _l("Other"),
+}
+
+
+def enum_column(enum_cls, name):
+    # Stored as plain strings with a CHECK, so adding a value is a simple migration everywhere.
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda cls: [m.value for m in cls],
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.LEARNER)
+    profession: Mapped[Profession] = mapped_column(
+        enum_column(Profession, "profession"), default=Profession.OTHER
+    )
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on sign-out, password change and deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    # Case- and ё-folded name and email: SQLite's LIKE folds only ASCII, so search this.
+    search_key: Mapped[str] = mapped_column(String(EMAIL_MAX + NAME_MAX + 1), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def end_all_sessions(self) -> None:
+        self.session_version += 1
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+def fold_for_search(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _refresh_search_key(_mapper, _connection, user: User) -> None:
+    user.search_key = fold_for_search(f"{user.name} {user.email}")
+
+
+class InviteCode(db.Model):
+    """Lets a person register without an admin; limited in time and in uses."""
+
+    __tablename__ = "invite_codes"
+    __table_args__ = (CheckConstraint("uses <= max_uses", name="uses_within_limit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: new_invite_code())
+    role: Mapped[Role] = mapped_column(enum_column(Role, "invite_role"), default=Role.LEARNER)
+    profession: Mapped[Profession | None] = mapped_column(
+        enum_column(Profession, "invite_profession")
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    max_uses: Mapped[int] = mapped_column(default=1)
+    uses: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()
+
+    def usable(self, now: datetime) -> bool:
+        return self.uses < self.max_uses and now < self.expires_at
+
+
+def new_invite_code() -> str:
+    # Short enough to read aloud in a classroom, long enough not to be guessed.
+    return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y").upper()

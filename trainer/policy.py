@@ -1,0 +1,65 @@
+"""Who may do what: the one place that answers it.
+
+Views ask `can(user, action, target)` or use `@require(action)`; the test matrix in
+tests/web/test_policy.py walks every route for every role.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from trainer.extensions import login_manager
+from trainer.models import Role, User
+
+
+def _signed_in(user: User, target=None) -> bool:
+    return user.is_authenticated
+
+
+def _admin(user: User, target=None) -> bool:
+    return user.is_authenticated and user.role == Role.ADMIN
+
+
+def _admin_not_self(user: User, target: User | None = None) -> bool:
+    # An admin must not lock themselves out by demoting or deactivating their own account.
+    return _admin(user) and target is not None and target.id != user.id
+
+
+RULES: dict[str, Callable[..., bool]] = {
+    "account.view": _signed_in,
+    "account.edit": _signed_in,
+    "admin.users.list": _admin,
+    "admin.users.create": _admin,
+    "admin.users.edit": _admin,
+    "admin.users.change_access": _admin_not_self,
+    "admin.invites.manage": _admin,
+}
+
+
+def can(user: User, action: str, target=None) -> bool:
+    return RULES[action](user, target)
+
+
+def require(action: str):
+    """Refuse the view unless the current user may perform `action` (no target)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def authorize(action: str, target=None) -> None:
+    """For views that load an object first: 403 unless allowed."""
+    if not can(current_user, action, target):
+        abort(403)

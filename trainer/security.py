@@ -1,0 +1,53 @@
+"""Response headers, session revocation and the sign-in loader."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from trainer.extensions import db, login_manager
+from trainer.models import User
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def register(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def add_security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Sessions carry "<user id>:<session version>"; an old version means a revoked session."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
