@@ -16,7 +16,7 @@ source scripts/postgres.sh
 start_postgres
 trap stop_postgres EXIT
 pg_status=0
-TEST_DATABASE_URL="$PG_URL" $BIN/pytest -m "not e2e" || pg_status=$?
+TEST_DATABASE_URL="$PG_URL" $BIN/pytest || pg_status=$?
 
 if [ "$sqlite_status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
   echo "FAILED: SQLite exit $sqlite_status, PostgreSQL exit $pg_status"
