@@ -12,6 +12,7 @@ run: $(VENV)/.installed $(CATALOGUES) db
 
 db: $(VENV)/.installed
 	$(FLASK) db upgrade
+	-$(FLASK) modules sync
 	$(FLASK) demo
 
 test: $(VENV)/.installed $(CATALOGUES) chromium

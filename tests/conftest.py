@@ -1,6 +1,8 @@
 """Fixtures: a fresh app and database per test, on SQLite or on DATABASE_URL (PostgreSQL)."""
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -101,3 +103,25 @@ def learner(make_user):
 @pytest.fixture
 def admin(make_user):
     return make_user(role=Role.ADMIN, email="admin@example.org", name="Админ Админов")
+
+
+EXAMPLE_MODULE = Path(__file__).parent / "fixtures" / "modules" / "example-module"
+
+
+def sync_example(app, folder: Path = EXAMPLE_MODULE):
+    """Store a module (the example by default) and return the sync outcome."""
+    from trainer.content.sync import sync_modules
+
+    with app.app_context():
+        [outcome] = sync_modules([folder])
+        db.session.commit()
+    assert outcome.status != "invalid", outcome.errors
+    return outcome
+
+
+@pytest.fixture
+def module_copy(tmp_path) -> Path:
+    """A writable copy of the example module, for tests that break or change it."""
+    target = tmp_path / "modules" / EXAMPLE_MODULE.name
+    shutil.copytree(EXAMPLE_MODULE, target)
+    return target

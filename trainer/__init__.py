@@ -46,9 +46,11 @@ def register_blueprints(app: Flask) -> None:
     from trainer.account import bp as account_bp
     from trainer.admin import bp as admin_bp
     from trainer.auth import bp as auth_bp
+    from trainer.learn import bp as learn_bp
     from trainer.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(learn_bp, url_prefix="/learn")

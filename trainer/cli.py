@@ -5,6 +5,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from trainer import accounts
+from trainer.content.cli import modules_cli
 from trainer.extensions import db
 from trainer.models import Profession, Role
 
@@ -72,4 +73,5 @@ def demo_command():
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(modules_cli)
     app.cli.add_command(demo_command)

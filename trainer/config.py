@@ -5,7 +5,8 @@ import secrets
 from pathlib import Path
 
 LANGUAGES = ("ru", "en")
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TRANSLATIONS_DIR = PROJECT_DIR / "translations"
 
 
 class ConfigError(RuntimeError):
@@ -23,6 +24,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env.get("TRAINER_TIMEZONE", "Europe/Moscow"),
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         "TRAINER_OPEN_REGISTRATION": env.get("TRAINER_OPEN_REGISTRATION", "0") == "1",
+        "TRAINER_MODULES_DIR": env.get("TRAINER_MODULES_DIR", str(PROJECT_DIR / "modules")),
         "TRAINER_ORGANISATION": env.get("TRAINER_ORGANISATION", "Trainer"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -13,13 +13,16 @@ from sqlalchemy import MetaData
 # Named constraints so that Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# Objects stay loaded after commit: a view commits, then renders, without reloading each row.
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING), session_options={"expire_on_commit": False}
+)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

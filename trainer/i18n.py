@@ -26,9 +26,15 @@ def register_jinja(app) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_number=format_decimal,
+        t=localized,
     )
     app.jinja_env.globals.update(
         can=can,
         language_names=LANGUAGE_NAMES,
         current_locale=lambda: str(get_locale()),
     )
+
+
+def localized(text) -> str:
+    """The current language's side of a bilingual content text ({"ru": ..., "en": ...})."""
+    return text.get(str(get_locale())) if text is not None else ""

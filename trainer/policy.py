@@ -27,9 +27,18 @@ def _admin_not_self(user: User, target: User | None = None) -> bool:
     return _admin(user) and target is not None and target.id != user.id
 
 
+def _module_audience(user: User, meta=None) -> bool:
+    # Trainers and admins see every module; a learner those written for their profession.
+    if not user.is_authenticated:
+        return False
+    return user.role != Role.LEARNER or (meta is not None and user.profession in meta.audience)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "account.view": _signed_in,
     "account.edit": _signed_in,
+    "learn.browse": _signed_in,
+    "learn.open_module": _module_audience,
     "admin.users.list": _admin,
     "admin.users.create": _admin,
     "admin.users.edit": _admin,

@@ -31,9 +31,7 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     catalogue = load_catalogue()
     fuzzy = [m.id for m in catalogue if m.id and m.fuzzy]
     untranslated = [
-        m.id
-        for m in catalogue
-        if m.id and (not m.string or (m.pluralizable and not all(m.string)))
+        m.id for m in catalogue if m.id and (not m.string or (m.pluralizable and not all(m.string)))
     ]
     assert fuzzy == [] and untranslated == []
 

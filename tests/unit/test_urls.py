@@ -10,8 +10,17 @@ def test_local_paths_are_kept(target):
 
 @pytest.mark.parametrize(
     "target",
-    [None, "", "https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)",
-     "account", "/ok\r\nSet-Cookie: x=1", "http:/evil"],
+    [
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "account",
+        "/ok\r\nSet-Cookie: x=1",
+        "http:/evil",
+    ],
 )
 def test_anything_else_falls_back(target):
     assert safe_next(target, "/home") == "/home"

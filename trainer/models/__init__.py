@@ -1,5 +1,19 @@
 """Database models, one module per aggregate."""
 
+from trainer.models.content import Module, ModuleAsset, ModuleVersion
+from trainer.models.progress import LearningEvent, Progress, Status, Verb
 from trainer.models.users import InviteCode, Profession, Role, User
 
-__all__ = ["InviteCode", "Profession", "Role", "User"]
+__all__ = [
+    "InviteCode",
+    "LearningEvent",
+    "Module",
+    "ModuleAsset",
+    "ModuleVersion",
+    "Profession",
+    "Progress",
+    "Role",
+    "Status",
+    "User",
+    "Verb",
+]

@@ -1,0 +1,81 @@
+"""`flask modules validate|sync|stats`."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from trainer.content.stats import module_stats
+from trainer.content.sync import module_folders, sync_modules
+from trainer.content.validate import load_module
+from trainer.extensions import db
+
+modules_cli = AppGroup("modules", help="Validate, sync and count content modules.")
+
+
+def _folders(paths: tuple[str, ...]) -> list[Path]:
+    if paths:
+        return [Path(p) for p in paths]
+    return module_folders(Path(current_app.config["TRAINER_MODULES_DIR"]))
+
+
+@modules_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def validate_command(paths):
+    """Check modules (default: every module in modules/); report every error."""
+    folders = _folders(paths)
+    failed = 0
+    for folder in folders:
+        errors = load_module(folder).errors
+        failed += bool(errors)
+        for error in errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{folder.name}: {f'{len(errors)} error(s)' if errors else 'ok'}")
+    click.echo(f"{len(folders)} module(s) checked, {failed} with errors.")
+    sys.exit(1 if failed else 0)
+
+
+@modules_cli.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def sync_command(paths):
+    """Store each valid module as a new version if it changed."""
+    outcomes = sync_modules(_folders(paths))
+    db.session.commit()
+    for outcome in outcomes:
+        click.echo(str(outcome))
+        for error in outcome.errors:
+            click.echo(f"  {error}", err=True)
+    invalid = sum(o.status == "invalid" for o in outcomes)
+    stored = len(outcomes) - invalid
+    click.echo(f"{len(outcomes)} module(s): {stored} stored or unchanged, {invalid} refused.")
+    sys.exit(1 if invalid else 0)
+
+
+@modules_cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
+def stats_command(as_json, paths):
+    """Lessons, questions by type, scenarios, decision nodes, words and references."""
+    stats, failed = [], []
+    for folder in _folders(paths):
+        result = load_module(folder)
+        if result.package is None:
+            failed.append(folder.name)
+        else:
+            stats.append(module_stats(result.package))
+    if as_json:
+        click.echo(json.dumps({"modules": stats}, ensure_ascii=False, indent=2))
+    else:
+        for s in stats:
+            types = ", ".join(f"{k} {v}" for k, v in s["questions"].items() if v) or "none"
+            click.echo(
+                f"{s['slug']}: {s['lessons']} lessons; questions: {types}; "
+                f"{s['scenarios']} scenarios, {s['decision_nodes']} decision nodes; "
+                f"words ru {s['words']['ru']}, en {s['words']['en']}; {s['references']} references"
+            )
+    for name in failed:
+        click.echo(f"{name}: invalid, run `flask modules validate {name}`", err=True)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,223 @@
+"""The module format, as pydantic models: the one definition that the validator, sync and
+tests share. modules/README.md documents it for authors."""
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from trainer.models.users import Profession
+
+SCHEMA_VERSION = 1
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+QUESTION_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "true_false",
+    "matching",
+    "ordering",
+    "numeric",
+    "short_text",
+    "essay",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in both languages; neither may be empty."""
+
+    ru: str
+    en: str
+
+    @field_validator("ru", "en")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty text")
+        return value.strip()
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ru
+
+
+class Reference(Strict):
+    id: Ident
+    title: str
+    author: str
+    year: int = Field(ge=1800, le=2100)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    note: Text | None = None
+
+
+class GlossaryEntry(Strict):
+    term: Text
+    definition: Text
+
+
+class LessonEntry(Strict):
+    id: Ident
+    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+$")
+    title: Text
+    minutes: int = Field(default=10, ge=1, le=240)
+    content_warning: Text | None = None
+
+
+class PartEntry(Strict):
+    """A quiz or scenario: its id and the YAML file that holds it."""
+
+    id: Ident
+    file: str = Field(pattern=r"^[A-Za-z0-9_./-]+\.ya?ml$")
+
+
+class QuizRequirement(Strict):
+    id: Ident
+    pass_mark: int | None = Field(default=None, ge=0, le=100)
+
+
+class CompletionRule(Strict):
+    lessons: Literal["all"] | list[Ident] = "all"
+    quizzes: list[QuizRequirement] = []
+    scenarios: list[Ident] = []
+
+
+class ModuleMeta(Strict):
+    schema_version: int
+    slug: Ident
+    title: Text
+    summary: Text
+    audience: list[Profession] = Field(min_length=1)
+    estimated_minutes: int = Field(ge=1, le=6000)
+    credit_hours: float = Field(ge=0, le=200)
+    certificate: bool = False
+    law_as_of: date | None = None
+    lessons: list[LessonEntry] = Field(min_length=1)
+    quizzes: list[PartEntry] = []
+    scenarios: list[PartEntry] = []
+    completion: CompletionRule = CompletionRule()
+    references: list[Reference] = []
+    glossary: list[GlossaryEntry] = []
+
+
+# Quizzes ---------------------------------------------------------------------------------
+
+
+class Option(Strict):
+    id: Ident
+    text: Text
+    correct: bool = False
+    feedback: Text | None = None
+
+
+class QuestionBase(Strict):
+    id: Ident
+    text: Text
+    points: float = Field(default=1, gt=0, le=100)
+    explanation: Text | None = None
+    reference: Ident | None = None
+
+
+class ChoiceQuestion(QuestionBase):
+    type: Literal["single_choice", "multiple_choice"]
+    options: list[Option] = Field(min_length=2)
+
+
+class TrueFalseQuestion(QuestionBase):
+    type: Literal["true_false"]
+    answer: bool
+    feedback_true: Text | None = None
+    feedback_false: Text | None = None
+
+
+class Pair(Strict):
+    id: Ident
+    left: Text
+    right: Text
+
+
+class MatchingQuestion(QuestionBase):
+    type: Literal["matching"]
+    pairs: list[Pair] = Field(min_length=2)
+
+
+class OrderItem(Strict):
+    id: Ident
+    text: Text
+
+
+class OrderingQuestion(QuestionBase):
+    type: Literal["ordering"]
+    items: list[OrderItem] = Field(min_length=2, description="in the correct order")
+
+
+class NumericQuestion(QuestionBase):
+    type: Literal["numeric"]
+    answer: float
+    tolerance: float = Field(default=0, ge=0)
+    unit: Text | None = None
+
+
+class AcceptedAnswers(Strict):
+    ru: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+
+class ShortTextQuestion(QuestionBase):
+    type: Literal["short_text"]
+    accepted: AcceptedAnswers
+
+
+class EssayQuestion(QuestionBase):
+    type: Literal["essay"]
+    rubric: Text
+
+
+Question = Annotated[
+    ChoiceQuestion
+    | TrueFalseQuestion
+    | MatchingQuestion
+    | OrderingQuestion
+    | NumericQuestion
+    | ShortTextQuestion
+    | EssayQuestion,
+    Field(discriminator="type"),
+]
+
+
+class Quiz(Strict):
+    id: Ident
+    title: Text
+    pass_mark: int = Field(default=80, ge=0, le=100)
+    attempts: int | None = Field(default=None, ge=1, description="None: unlimited")
+    draw: int | None = Field(default=None, ge=1, description="questions drawn from the pool")
+    shuffle_questions: bool = False
+    shuffle_options: bool = False
+    time_limit_minutes: int | None = Field(default=None, ge=1, le=600)
+    show_answers: Literal["after_submit", "after_pass", "never"] = "after_submit"
+    questions: list[Question] = Field(min_length=1)
+
+
+# Scenarios (the engine's full format comes with the scenarios issue) ----------------------
+
+
+class ScenarioNode(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: Ident
+    type: Literal["narrative", "decision", "ruling", "ending"]
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: Ident
+    title: Text
+    start: Ident
+    nodes: list[ScenarioNode] = Field(min_length=1)
+
+
+SLUG_RE = re.compile(ID_PATTERN)

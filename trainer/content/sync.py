@@ -1,0 +1,86 @@
+"""Store validated modules as immutable versions. Flushes; the caller commits."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from trainer.content.validate import ContentError, ModulePackage, load_module
+from trainer.extensions import db
+from trainer.models import Module, ModuleAsset, ModuleVersion
+
+
+@dataclass
+class SyncOutcome:
+    folder: Path
+    status: str  # created | updated | restored | unchanged | invalid
+    version: int | None = None
+    errors: list[ContentError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        name = self.folder.name
+        if self.status == "invalid":
+            return f"{name}: NOT STORED, {len(self.errors)} error(s)"
+        return f"{name}: {self.status}, version {self.version}"
+
+
+def module_folders(root: Path) -> list[Path]:
+    return sorted(p for p in Path(root).iterdir() if (p / "module.yaml").is_file())
+
+
+def sync_modules(folders: list[Path]) -> list[SyncOutcome]:
+    """Each module is stored on its own: one that fails validation leaves the others alone."""
+    outcomes = []
+    for folder in folders:
+        result = load_module(folder)
+        if result.package is None:
+            outcomes.append(SyncOutcome(folder, "invalid", errors=result.errors))
+            continue
+        with db.session.begin_nested():
+            outcomes.append(store_package(folder, result.package))
+    return outcomes
+
+
+def store_package(folder: Path, package: ModulePackage) -> SyncOutcome:
+    slug = package.meta.slug
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    if module is None:
+        module = Module(slug=slug)
+        db.session.add(module)
+        db.session.flush()
+    latest = module.latest_version
+    if latest is not None and latest.content_hash == package.content_hash:
+        return SyncOutcome(folder, "unchanged", latest.number)
+    same = db.session.scalar(
+        select(ModuleVersion).where(
+            ModuleVersion.module_id == module.id,
+            ModuleVersion.content_hash == package.content_hash,
+        )
+    )
+    if same is not None:  # the files went back to an earlier version's content
+        module.latest_version = same
+        return SyncOutcome(folder, "restored", same.number)
+    _store_assets(package)
+    version = ModuleVersion(
+        module_id=module.id,
+        number=(latest.number + 1) if latest else 1,
+        content_hash=package.content_hash,
+        schema_version=package.meta.schema_version,
+        data=package.to_json(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    module.latest_version = version
+    db.session.flush()
+    return SyncOutcome(folder, "updated" if latest else "created", version.number)
+
+
+def _store_assets(package: ModulePackage) -> None:
+    existing = set(
+        db.session.scalars(
+            select(ModuleAsset.sha256).where(ModuleAsset.sha256.in_(list(package.assets)))
+        )
+    )
+    for sha, asset in package.assets.items():
+        if sha not in existing:
+            db.session.add(ModuleAsset(sha256=sha, mime=asset.mime, data=asset.data))

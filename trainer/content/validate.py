@@ -1,0 +1,405 @@
+"""Read a module folder, check everything, and report every problem with file, line and field.
+
+`load_module(path)` is the one validator: the CLI, the sync and the tests all call it.
+"""
+
+import hashlib
+import mimetypes
+from collections import Counter
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from trainer.content.markdown import render_markdown
+from trainer.content.schema import (
+    QUESTION_TYPES,
+    SCHEMA_VERSION,
+    ChoiceQuestion,
+    LessonEntry,
+    ModuleMeta,
+    PartEntry,
+    Quiz,
+    Reference,
+    Scenario,
+)
+
+LANGS = ("ru", "en")
+LANG_NAMES = {"ru": "Russian", "en": "English"}
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@dataclass(frozen=True)
+class ContentError:
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+@dataclass
+class Asset:
+    path: str
+    mime: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class ModulePackage:
+    """A valid module, ready to be stored as a version."""
+
+    meta: ModuleMeta
+    lessons: dict[str, dict]  # id -> {"html": {lang: str}, "words": {lang: int}}
+    quizzes: dict[str, Quiz]
+    scenarios: dict[str, Scenario]
+    assets: dict[str, Asset]  # sha256 -> asset
+    content_hash: str
+
+    def to_json(self) -> dict:
+        return {
+            "meta": self.meta.model_dump(mode="json"),
+            "lessons": self.lessons,
+            "quizzes": {k: q.model_dump(mode="json") for k, q in self.quizzes.items()},
+            "scenarios": {k: s.model_dump(mode="json") for k, s in self.scenarios.items()},
+        }
+
+
+@dataclass
+class LoadResult:
+    folder: Path
+    package: ModulePackage | None = None
+    errors: list[ContentError] = field(default_factory=list)
+
+
+def asset_url(sha256: str, path: str) -> str:
+    """Lesson HTML points at assets by content hash, relative to the lesson page."""
+    return f"assets/{sha256}{PurePosixPath(path).suffix.lower()}"
+
+
+class _Checker:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.errors: list[ContentError] = []
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def error(self, path: Path, field_path: str, message: str, line: int | None = None) -> None:
+        self.errors.append(ContentError(self.shown(path), field_path, message, line))
+
+    def read_yaml(self, path: Path):
+        """(data, node tree) or (None, None) after reporting why."""
+        if not path.is_file():
+            self.error(path, "", "file not found")
+            return None, None
+        try:
+            text = path.read_text(encoding="utf-8")
+            return yaml.safe_load(text), yaml.compose(text)
+        except UnicodeDecodeError:
+            self.error(path, "", "not UTF-8 text")
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.error(path, "", f"YAML syntax error: {problem}", mark.line + 1 if mark else None)
+        return None, None
+
+    def parse(self, model: type[BaseModel], data, nodes, path: Path):
+        if not isinstance(data, dict):
+            self.error(path, "", "expected a mapping of fields at the top level")
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = [p for p in err["loc"] if p not in QUESTION_TYPES]
+                self.error(path, dotted(loc), friendly(err, loc), line_of(nodes, loc))
+            return None
+
+    def duplicates(self, path: Path, where: str, ids: list[str]) -> None:
+        for ident, count in Counter(ids).items():
+            if count > 1:
+                self.error(path, where, f"id '{ident}' is used {count} times; ids must be unique")
+
+
+def load_module(folder: Path) -> LoadResult:
+    folder = Path(folder)
+    check = _Checker(folder)
+    result = LoadResult(folder)
+    manifest = folder / "module.yaml"
+    data, nodes = check.read_yaml(manifest)
+    if data is None:
+        result.errors = check.errors
+        return result
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        check.error(
+            manifest,
+            "schema_version",
+            f"this module uses format version {version}, newer than this Trainer "
+            f"understands ({SCHEMA_VERSION}); upgrade Trainer to load it",
+            line_of(nodes, ["schema_version"]),
+        )
+        result.errors = check.errors
+        return result
+    if version != SCHEMA_VERSION and isinstance(version, int):
+        check.error(manifest, "schema_version", f"unknown format version {version}")
+    meta = check.parse(ModuleMeta, data, nodes, manifest)
+    # With a broken manifest, still check every lesson, quiz and scenario it names.
+    outline = meta or lenient_outline(data)
+    if meta is not None and meta.slug != folder.name:
+        message = f"slug '{meta.slug}' must equal the folder name '{folder.name}'"
+        check.error(manifest, "slug", message, line_of(nodes, ["slug"]))
+
+    assets: dict[str, Asset] = {}
+    lessons = _check_lessons(check, outline, assets, nodes)
+    quizzes = _check_parts(check, outline, "quizzes", Quiz, _check_quiz)
+    scenarios = _check_parts(check, outline, "scenarios", Scenario, _check_scenario)
+    if meta is not None:
+        _check_manifest_ids(check, meta, manifest, nodes)
+
+    result.errors = check.errors
+    if not check.errors:
+        package = ModulePackage(meta, lessons, quizzes, scenarios, assets, content_hash(folder))
+        result.package = package
+    return result
+
+
+@dataclass
+class Outline:
+    """The parts of a manifest that other files depend on, read from a manifest that failed."""
+
+    lessons: list[LessonEntry]
+    quizzes: list[PartEntry]
+    scenarios: list[PartEntry]
+    references: list[Reference]
+
+
+def lenient_outline(data: dict) -> Outline:
+    def valid(key: str, model) -> list:
+        items = data.get(key) if isinstance(data.get(key), list) else []
+        parsed = []
+        for item in items:
+            with suppress(ValidationError):  # already reported against module.yaml
+                parsed.append(model.model_validate(item))
+        return parsed
+
+    return Outline(
+        valid("lessons", LessonEntry),
+        valid("quizzes", PartEntry),
+        valid("scenarios", PartEntry),
+        valid("references", Reference),
+    )
+
+
+def _check_manifest_ids(check: _Checker, meta: ModuleMeta, manifest: Path, nodes) -> None:
+    for name in ("lessons", "quizzes", "scenarios", "references"):
+        check.duplicates(manifest, name, [item.id for item in getattr(meta, name)])
+    rule = meta.completion
+    lesson_ids = {lesson.id for lesson in meta.lessons}
+    if rule.lessons != "all":
+        for i, ident in enumerate(rule.lessons):
+            if ident not in lesson_ids:
+                path = ["completion", "lessons", i]
+                check.error(
+                    manifest, dotted(path), f"no lesson with id '{ident}'", line_of(nodes, path)
+                )
+    quiz_ids = {quiz.id for quiz in meta.quizzes}
+    for i, requirement in enumerate(rule.quizzes):
+        if requirement.id not in quiz_ids:
+            path = ["completion", "quizzes", i, "id"]
+            check.error(
+                manifest, dotted(path), f"no quiz with id '{requirement.id}'", line_of(nodes, path)
+            )
+    scenario_ids = {scenario.id for scenario in meta.scenarios}
+    for i, ident in enumerate(rule.scenarios):
+        if ident not in scenario_ids:
+            path = ["completion", "scenarios", i]
+            check.error(
+                manifest, dotted(path), f"no scenario with id '{ident}'", line_of(nodes, path)
+            )
+    if meta.certificate and meta.credit_hours <= 0:
+        check.error(
+            manifest, "credit_hours", "a module that issues certificates needs credit hours"
+        )
+
+
+def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, nodes) -> dict:
+    citation_numbers = {ref.id: n for n, ref in enumerate(meta.references, start=1)}
+    lessons = {}
+    for i, lesson in enumerate(meta.lessons):
+        rendered = {"html": {}, "words": {}}
+        for lang in LANGS:
+            path = check.folder / f"{lesson.file}.{lang}.md"
+            if not _inside(check.folder, path) or not path.is_file():
+                check.error(
+                    check.folder / "module.yaml",
+                    f"lessons[{i}].file",
+                    f"{LANG_NAMES[lang]} text {lesson.file}.{lang}.md not found",
+                    line_of(nodes, ["lessons", i, "file"]),
+                )
+                continue
+            source = path.read_text(encoding="utf-8")
+            if not source.strip():
+                check.error(path, "", f"the {LANG_NAMES[lang]} lesson text is empty")
+            out = render_markdown(
+                source,
+                lang,
+                citation_numbers,
+                lambda p, base=path.parent: _asset(check, base, p, assets),
+            )
+            for problem in out.problems:
+                check.error(path, "", problem)
+            rendered["html"][lang], rendered["words"][lang] = out.html, out.words
+        lessons[lesson.id] = rendered
+    return lessons
+
+
+def _asset(check: _Checker, base: Path, relative: str, assets: dict) -> str | None:
+    if "://" in relative or relative.startswith("/"):
+        return None
+    path = (base / relative).resolve()
+    if not _inside(check.folder, path) or not path.is_file():
+        return None
+    mime = mimetypes.guess_type(path.name)[0] or ""
+    # SVG can carry scripts when served from our own origin: raster images only.
+    if mime not in RASTER_IMAGES or path.stat().st_size > MAX_ASSET_BYTES:
+        return None
+    asset = Asset(relative, mime, path.read_bytes())
+    assets[asset.sha256] = asset
+    return asset_url(asset.sha256, relative)
+
+
+def _inside(folder: Path, path: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _check_parts(
+    check: _Checker, meta: ModuleMeta | Outline, kind: str, model, extra_checks
+) -> dict:
+    parts = {}
+    for entry in getattr(meta, kind):
+        path = check.folder / entry.file
+        if not _inside(check.folder, path):
+            check.error(check.folder / "module.yaml", kind, f"{entry.file} is outside the module")
+            continue
+        data, nodes = check.read_yaml(path)
+        if data is None:
+            continue
+        part = check.parse(model, data, nodes, path)
+        if part is None:
+            continue
+        if part.id != entry.id:
+            check.error(path, "id", f"id '{part.id}' differs from '{entry.id}' in module.yaml")
+        extra_checks(check, meta, part, path, nodes)
+        parts[entry.id] = part
+    return parts
+
+
+def _check_quiz(check: _Checker, meta: ModuleMeta | Outline, quiz: Quiz, path: Path, nodes) -> None:
+    check.duplicates(path, "questions", [q.id for q in quiz.questions])
+    reference_ids = {ref.id for ref in meta.references}
+    if quiz.draw and quiz.draw > len(quiz.questions):
+        check.error(
+            path, "draw", f"draws {quiz.draw} questions from a pool of {len(quiz.questions)}"
+        )
+    for i, question in enumerate(quiz.questions):
+        where = ["questions", i]
+        if question.reference and question.reference not in reference_ids:
+            message = f"no reference with id '{question.reference}'"
+            check.error(
+                path, dotted([*where, "reference"]), message, line_of(nodes, [*where, "reference"])
+            )
+        if isinstance(question, ChoiceQuestion):
+            check.duplicates(path, dotted([*where, "options"]), [o.id for o in question.options])
+            correct = sum(o.correct for o in question.options)
+            options = dotted([*where, "options"])
+            if question.type == "single_choice" and correct != 1:
+                message = f"needs exactly one correct option, has {correct}"
+                check.error(path, options, message, line_of(nodes, where))
+            if question.type == "multiple_choice" and correct < 1:
+                check.error(
+                    path, options, "needs at least one correct option", line_of(nodes, where)
+                )
+        for name in ("pairs", "items"):
+            if hasattr(question, name):
+                check.duplicates(
+                    path, dotted([*where, name]), [x.id for x in getattr(question, name)]
+                )
+
+
+def _check_scenario(
+    check: _Checker, meta: ModuleMeta | Outline, scenario: Scenario, path: Path, nodes
+) -> None:
+    ids = [node.id for node in scenario.nodes]
+    check.duplicates(path, "nodes", ids)
+    if scenario.start not in ids:
+        check.error(path, "start", f"no node with id '{scenario.start}'", line_of(nodes, ["start"]))
+
+
+def content_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in relative.split("/")):
+            continue
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def dotted(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def friendly(err: dict, loc: list) -> str:
+    last = loc[-1] if loc else None
+    kind = err["type"]
+    if last in LANG_NAMES and kind == "missing":
+        return f"missing {LANG_NAMES[last]} text"
+    if last in LANG_NAMES and "empty text" in err["msg"]:
+        return f"empty {LANG_NAMES[last]} text"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling)"
+    if kind == "union_tag_invalid":
+        return f"unknown question type; use one of: {', '.join(QUESTION_TYPES)}"
+    if kind == "string_pattern_mismatch" and last in ("id", "slug"):
+        return "ids use lower-case Latin letters, digits and hyphens (e.g. night-call)"
+    return err["msg"]
+
+
+def line_of(nodes, loc) -> int | None:
+    """The 1-based line of the YAML node at `loc` (or of its nearest existing parent)."""
+    node, line = nodes, None
+    for part in loc:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+        else:
+            node = None
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line

@@ -1,0 +1,160 @@
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from trainer.extensions import db
+from trainer.learn import bp
+from trainer.learning import progress as tracking
+from trainer.learning.completion import next_step, requirements
+from trainer.learning.content import content_of
+from trainer.models import Module, ModuleAsset, Progress
+from trainer.policy import authorize, can, require
+
+STEP_ENDPOINTS = {"lesson": "learn.lesson"}  # quizzes and scenarios register theirs
+
+
+def load_module(slug: str) -> Module:
+    module = db.session.scalar(
+        select(Module)
+        .where(Module.slug == slug, Module.latest_version_id.is_not(None))
+        .options(joinedload(Module.latest_version))
+    )
+    if module is None:
+        abort(404)
+    authorize("learn.open_module", content_of(module.latest_version).meta)
+    return module
+
+
+def progress_by_module() -> dict[int, Progress]:
+    rows = db.session.scalars(select(Progress).where(Progress.user_id == current_user.id))
+    return {p.module_id: p for p in rows}
+
+
+def step_url(slug: str, step) -> str:
+    endpoint = STEP_ENDPOINTS.get(step.kind)
+    if endpoint is None:
+        return url_for("learn.module", slug=slug, _anchor=f"{step.kind}-{step.id}")
+    return url_for(endpoint, slug=slug, **{f"{step.kind}_id": step.id})
+
+
+@bp.route("/")
+@require("learn.browse")
+def catalogue():
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.latest_version_id.is_not(None))
+        .options(joinedload(Module.latest_version))
+        .order_by(Module.slug)
+    ).all()
+    visible = [
+        (module, content_of(module.latest_version).meta)
+        for module in modules
+        if can(current_user, "learn.open_module", content_of(module.latest_version).meta)
+    ]
+    return render_template("learn/catalogue.html", modules=visible, progress=progress_by_module())
+
+
+@bp.route("/my")
+@require("learn.browse")
+def my_training():
+    rows = db.session.scalars(
+        select(Progress)
+        .where(Progress.user_id == current_user.id)
+        .options(joinedload(Progress.module), joinedload(Progress.version))
+        .order_by(Progress.updated_at.desc())
+    ).all()
+    entries = []
+    for progress in rows:
+        meta = content_of(progress.version).meta
+        step = next_step(meta, progress.state)
+        entries.append((progress, meta, step, step and step_url(progress.module.slug, step)))
+    return render_template("learn/my_training.html", entries=entries)
+
+
+@bp.route("/<slug>/")
+@require("learn.browse")
+def module(slug: str):
+    module = load_module(slug)
+    progress = tracking.find_progress(current_user, module)
+    version = progress.version if progress else module.latest_version
+    content = content_of(version)
+    state = progress.state if progress else {}
+    step = next_step(content.meta, state)
+    newer = progress is not None and progress.module_version_id != module.latest_version_id
+    return render_template(
+        "learn/module.html",
+        module=module,
+        content=content,
+        progress=progress,
+        state=state,
+        requirements=requirements(content.meta),
+        continue_url=step_url(slug, step) if step else None,
+        newer_version=newer,
+    )
+
+
+@bp.route("/<slug>/restart", methods=["POST"])
+@require("learn.browse")
+def restart(slug: str):
+    module = load_module(slug)
+    progress = tracking.find_progress(current_user, module)
+    if progress is not None:
+        tracking.restart(progress)
+        db.session.commit()
+    return redirect(url_for("learn.module", slug=slug))
+
+
+@bp.route("/<slug>/lessons/<lesson_id>")
+@require("learn.browse")
+def lesson(slug: str, lesson_id: str):
+    module = load_module(slug)
+    progress = tracking.find_progress(current_user, module)
+    content = content_of(progress.version if progress else module.latest_version)
+    entry = content.lesson(lesson_id)
+    if entry is None:
+        abort(404)
+    progress = progress or tracking.start(current_user, module)
+    tracking.view_lesson(progress, lesson_id)
+    db.session.commit()
+    previous, following = content.neighbours(lesson_id)
+    return render_template(
+        "learn/lesson.html",
+        module=module,
+        content=content,
+        lesson=entry,
+        html=content.lesson_html[lesson_id],
+        both=request.args.get("view") == "both",
+        done=lesson_id in progress.state.get("lessons", []),
+        previous=previous,
+        following=following,
+    )
+
+
+@bp.route("/<slug>/lessons/<lesson_id>/done", methods=["POST"])
+@require("learn.browse")
+def lesson_done(slug: str, lesson_id: str):
+    module = load_module(slug)
+    progress = tracking.start(current_user, module)
+    content = content_of(progress.version)
+    if content.lesson(lesson_id) is None:
+        abort(404)
+    tracking.complete_lesson(progress, lesson_id)
+    db.session.commit()
+    _, following = content.neighbours(lesson_id)
+    if following is not None:
+        return redirect(url_for("learn.lesson", slug=slug, lesson_id=following.id))
+    return redirect(url_for("learn.module", slug=slug))
+
+
+@bp.route("/<slug>/lessons/assets/<sha256>.<ext>")
+@require("learn.browse")
+def asset(slug: str, sha256: str, ext: str):
+    found = db.session.get(ModuleAsset, sha256)
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.mime)
+    response.cache_control.public = True
+    response.cache_control.max_age = 31536000
+    response.cache_control.immutable = True  # named by content hash
+    return response

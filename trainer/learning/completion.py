@@ -1,0 +1,55 @@
+"""Completion rules: what a learner must do to complete a module, over plain data.
+
+`state` is the Progress.state dict: {"lessons": [ids done], "scenarios": {id: {"best": best percent}},
+"quizzes": {id: {"best": best percent, "passed": passed by the quiz's own pass mark}}}.
+"""
+
+from dataclasses import dataclass
+
+from trainer.content.schema import ModuleMeta
+
+
+@dataclass(frozen=True)
+class Requirement:
+    kind: str  # lesson | quiz | scenario
+    id: str
+    pass_mark: int | None = None
+
+    def met(self, state: dict) -> bool:
+        if self.kind == "lesson":
+            return self.id in state.get("lessons", [])
+        if self.kind == "quiz":
+            result = state.get("quizzes", {}).get(self.id)
+            if result is None:
+                return False
+            # A pass mark in the completion rule overrides the quiz's own.
+            return (
+                result["best"] >= self.pass_mark if self.pass_mark is not None else result["passed"]
+            )
+        return self.id in state.get("scenarios", [])
+
+
+def requirements(meta: ModuleMeta) -> list[Requirement]:
+    rule = meta.completion
+    lesson_ids = [lesson.id for lesson in meta.lessons] if rule.lessons == "all" else rule.lessons
+    return (
+        [Requirement("lesson", ident) for ident in lesson_ids]
+        + [Requirement("quiz", q.id, q.pass_mark) for q in rule.quizzes]
+        + [Requirement("scenario", ident) for ident in rule.scenarios]
+    )
+
+
+def is_complete(meta: ModuleMeta, state: dict) -> bool:
+    return all(r.met(state) for r in requirements(meta))
+
+
+def percent_done(meta: ModuleMeta, state: dict) -> int:
+    required = requirements(meta)
+    if not required:
+        return 100
+    return round(100 * sum(r.met(state) for r in required) / len(required))
+
+
+def next_step(meta: ModuleMeta, state: dict) -> Requirement | None:
+    """The first requirement not yet met, in the order the rule lists them."""
+    return next((r for r in requirements(meta) if not r.met(state)), None)

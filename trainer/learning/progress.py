@@ -1,0 +1,124 @@
+"""Recording learning: every act appends an event and updates Progress in the same flush."""
+
+from sqlalchemy import select
+
+from trainer.extensions import db
+from trainer.learning.completion import is_complete, percent_done
+from trainer.learning.content import content_of
+from trainer.models import LearningEvent, Module, Progress, Status, User, Verb
+from trainer.models.types import utcnow
+
+
+def find_progress(user: User, module: Module) -> Progress | None:
+    return db.session.scalar(
+        select(Progress).where(Progress.user_id == user.id, Progress.module_id == module.id)
+    )
+
+
+def start(user: User, module: Module) -> Progress:
+    """The learner's progress, created on the latest version the first time."""
+    progress = find_progress(user, module)
+    if progress is None:
+        progress = Progress(
+            user_id=user.id,
+            module_id=module.id,
+            module_version_id=module.latest_version_id,
+            state={},
+            status=Status.IN_PROGRESS,
+        )
+        progress.module = module
+        db.session.add(progress)
+        db.session.flush()
+        record(progress, Verb.INITIALIZED, module.slug)
+    return progress
+
+
+def restart(progress: Progress) -> Progress:
+    """Start again on the newest version; the events of the earlier run stay."""
+    progress.module_version_id = progress.module.latest_version_id
+    progress.state = {}
+    progress.percent = 0
+    progress.status = Status.IN_PROGRESS
+    progress.completed_at = None
+    progress.last_position = None
+    progress.started_at = utcnow()
+    db.session.flush()
+    record(progress, Verb.INITIALIZED, progress.module.slug, {"restart": True})
+    return progress
+
+
+def record(progress: Progress, verb: Verb, object_id: str, result: dict | None = None):
+    event = LearningEvent(
+        user_id=progress.user_id,
+        verb=verb,
+        object_id=object_id,
+        module_version_id=progress.module_version_id,
+        result=result,
+    )
+    db.session.add(event)
+    progress.updated_at = utcnow()
+    return event
+
+
+def view_lesson(progress: Progress, lesson_id: str) -> None:
+    """Remember where the learner is; the first view of a lesson is an 'experienced' event."""
+    position = f"lesson:{lesson_id}"
+    if progress.last_position != position:
+        progress.last_position = position
+    viewed = progress.state.get("viewed", [])
+    if lesson_id not in viewed:
+        _update_state(progress, viewed=[*viewed, lesson_id])
+        record(progress, Verb.EXPERIENCED, f"{progress.module.slug}/lesson/{lesson_id}")
+
+
+def complete_lesson(progress: Progress, lesson_id: str) -> None:
+    done = progress.state.get("lessons", [])
+    if lesson_id in done:
+        return
+    _update_state(progress, lessons=[*done, lesson_id])
+    record(progress, Verb.COMPLETED, f"{progress.module.slug}/lesson/{lesson_id}")
+    _refresh_completion(progress)
+
+
+def _update_state(progress: Progress, **changes) -> None:
+    # A new dict, so that SQLAlchemy sees the JSON column change.
+    progress.state = {**progress.state, **changes}
+
+
+def _refresh_completion(progress: Progress) -> None:
+    meta = content_of(progress.version).meta
+    progress.percent = percent_done(meta, progress.state)
+    if progress.status != Status.COMPLETED and is_complete(meta, progress.state):
+        progress.status = Status.COMPLETED
+        progress.completed_at = utcnow()
+        record(progress, Verb.COMPLETED, progress.module.slug, {"completion": True})
+        for hook in COMPLETION_HOOKS:
+            hook(progress)
+
+
+def record_quiz_result(progress: Progress, quiz_id: str, percent: float, passed: bool) -> None:
+    """A graded attempt: keep the best score, and whether any attempt passed."""
+    previous = progress.state.get("quizzes", {}).get(quiz_id, {"best": 0, "passed": False})
+    best = {"best": max(previous["best"], percent), "passed": previous["passed"] or passed}
+    _update_state(progress, quizzes={**progress.state.get("quizzes", {}), quiz_id: best})
+    verb = Verb.PASSED if passed else Verb.FAILED
+    record(progress, verb, f"{progress.module.slug}/quiz/{quiz_id}", {"score": percent})
+    _refresh_completion(progress)
+
+
+def record_scenario_result(progress: Progress, scenario_id: str, percent: float) -> None:
+    """A scenario played to an ending: it counts as finished; keep the best score."""
+    scenarios = progress.state.get("scenarios", {})
+    best = max(scenarios.get(scenario_id, {}).get("best", 0), percent)
+    _update_state(progress, scenarios={**scenarios, scenario_id: {"best": best}})
+    record(
+        progress,
+        Verb.COMPLETED,
+        f"{progress.module.slug}/scenario/{scenario_id}",
+        {"score": percent},
+    )
+    _refresh_completion(progress)
+
+
+# Called with the progress row when a module is completed (certificates subscribe here).
+COMPLETION_HOOKS: list = []

@@ -1,0 +1,72 @@
+"""The record of learning: append-only events, and a progress row derived from them."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trainer.extensions import db
+from trainer.models.content import Module, ModuleVersion
+from trainer.models.types import UTCDateTime, utcnow
+from trainer.models.users import User, enum_column
+
+
+class Verb(enum.StrEnum):
+    """xAPI verbs (http://adlnet.gov/expapi/verbs/...)."""
+
+    EXPERIENCED = "experienced"
+    COMPLETED = "completed"
+    ANSWERED = "answered"
+    ATTEMPTED = "attempted"
+    PASSED = "passed"
+    FAILED = "failed"
+    CHOSE = "chose"
+    INITIALIZED = "initialized"
+
+
+class LearningEvent(db.Model):
+    """One meaningful act, shaped like an xAPI statement; rows are only ever added."""
+
+    __tablename__ = "learning_events"
+    __table_args__ = (Index("ix_learning_events_user_version", "user_id", "module_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    verb: Mapped[Verb] = mapped_column(enum_column(Verb, "verb"))
+    object_id: Mapped[str] = mapped_column(String(255))  # e.g. "harmony-police/lesson/intro"
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Status(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class Progress(db.Model):
+    """Where one learner stands in one module, kept in step with the events."""
+
+    __tablename__ = "progress"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"))
+    status: Mapped[Status] = mapped_column(
+        enum_column(Status, "status"), default=Status.IN_PROGRESS
+    )
+    percent: Mapped[int] = mapped_column(default=0)
+    # What is done so far; the shape is documented in trainer/learning/completion.py.
+    state: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_position: Mapped[str | None] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    module: Mapped[Module] = relationship()
+    version: Mapped[ModuleVersion] = relationship()
