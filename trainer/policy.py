@@ -9,9 +9,11 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
-from trainer.extensions import login_manager
-from trainer.models import Role, User
+from trainer.cohorts.queries import taught_learner_ids
+from trainer.extensions import db, login_manager
+from trainer.models import CohortMember, Role, User
 
 
 def _signed_in(user: User, target=None) -> bool:
@@ -34,6 +36,20 @@ def _module_audience(user: User, meta=None) -> bool:
     return user.role != Role.LEARNER or (meta is not None and user.profession in meta.audience)
 
 
+def teaches(user: User, learner_id: int) -> bool:
+    """Admins teach everyone; a trainer teaches the current members of the cohorts they run."""
+    if not user.is_authenticated or user.role == Role.LEARNER:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    query = taught_learner_ids(user).where(CohortMember.user_id == learner_id)
+    return db.session.scalar(select(query.exists())) or False
+
+
+def _trainer_or_admin(user: User, target=None) -> bool:
+    return user.is_authenticated and user.role in (Role.TRAINER, Role.ADMIN)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "account.view": _signed_in,
     "account.edit": _signed_in,
@@ -44,6 +60,10 @@ RULES: dict[str, Callable[..., bool]] = {
     "admin.users.edit": _admin,
     "admin.users.change_access": _admin_not_self,
     "admin.invites.manage": _admin,
+    # quiz rules
+    # scenario rules
+    # cohort rules
+    # certificate rules
 }
 
 

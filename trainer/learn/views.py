@@ -1,4 +1,4 @@
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,7 +11,8 @@ from trainer.learning.content import content_of
 from trainer.models import Module, ModuleAsset, Progress
 from trainer.policy import authorize, can, require
 
-STEP_ENDPOINTS = {"lesson": "learn.lesson"}  # quizzes and scenarios register theirs
+# Where each kind of step is taken; the quiz and scenario players take `quiz_id` / `scenario_id`.
+STEP_ENDPOINTS = {"lesson": "learn.lesson", "quiz": "quiz.quiz", "scenario": "scenarios.scenario"}
 
 
 def load_module(slug: str) -> Module:
@@ -32,10 +33,16 @@ def progress_by_module() -> dict[int, Progress]:
 
 
 def step_url(slug: str, step) -> str:
-    endpoint = STEP_ENDPOINTS.get(step.kind)
-    if endpoint is None:
-        return url_for("learn.module", slug=slug, _anchor=f"{step.kind}-{step.id}")
-    return url_for(endpoint, slug=slug, **{f"{step.kind}_id": step.id})
+    return part_url(slug, step.kind, step.id)
+
+
+@bp.app_template_global()
+def part_url(slug: str, kind: str, part_id: str) -> str:
+    """The page of a lesson, quiz or scenario; the outline entry while its player is absent."""
+    endpoint = STEP_ENDPOINTS[kind]
+    if endpoint not in current_app.view_functions:
+        return url_for("learn.module", slug=slug, _anchor=f"{kind}-{part_id}")
+    return url_for(endpoint, slug=slug, **{f"{kind}_id": part_id})
 
 
 @bp.route("/")
