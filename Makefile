@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app trainer
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test lint translations extract-messages chromium db clean
+.PHONY: run test lint bench translations extract-messages chromium db clean
 
 run: $(VENV)/.installed $(CATALOGUES) db
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -17,6 +17,13 @@ db: $(VENV)/.installed
 
 test: $(VENV)/.installed $(CATALOGUES) chromium
 	bash scripts/test.sh
+
+# Trainer's pages against a bare Flask app under the same gunicorn settings, in one run.
+bench: $(VENV)/.installed $(CATALOGUES)
+	@command -v wrk >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/run.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -111,3 +111,29 @@ def set_active(user: User, active: bool) -> None:
 
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id)))
+
+
+def claim_imported_account(email: str, name: str, password: str, locale, cohort_id: int):
+    """An account a trainer imported into this cohort that nobody has used yet: the person
+    registering with the cohort's invite code and that email takes it and sets the password.
+    None when there is no such account (then registration creates one as usual)."""
+    from trainer.learning.enrolment import UNUSABLE_PASSWORD_PREFIX, current_member_ids
+
+    user = find_by_email(email)
+    if (
+        user is None
+        or not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+        or user.last_login_at is not None
+        or user.id not in current_member_ids(cohort_id)
+    ):
+        return None
+    user.name = name.strip()
+    user.locale = locale or user.locale
+    set_password(user, password)
+    return user
+
+
+def join_cohort(user: User, cohort_id: int) -> None:
+    from trainer.learning.enrolment import enrol_users
+
+    enrol_users(cohort_id, [user.id])

@@ -5,6 +5,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from trainer import accounts
+from trainer.certificates.cli import certificates_cli
 from trainer.content.cli import modules_cli
 from trainer.extensions import db
 from trainer.models import Profession, Role
@@ -60,7 +61,13 @@ def create_user_command(email, name, role, profession, password, locale):
 
 
 @click.command("demo")
-def demo_command():
+@click.option(
+    "--learners",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Also create a cohort of this many learners with progress in up to 5 synced modules.",
+)
+def demo_command(learners):
     """Create the demo accounts (idempotent: existing ones are left as they are)."""
     for email, name, role, profession, password in DEMO_ACCOUNTS:
         if accounts.find_by_email(email) is None:
@@ -69,9 +76,14 @@ def demo_command():
         else:
             click.echo(f"exists   {role:8} {email}")
     db.session.commit()
+    if learners:
+        from trainer.learning.demo_cohort import demo_cohort_command
+
+        demo_cohort_command(learners, trainer_email=DEMO_ACCOUNTS[1][0])
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(modules_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(certificates_cli)

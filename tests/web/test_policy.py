@@ -4,15 +4,41 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import sign_in, sync_example
+from tests.quiz_helpers import policy_attempts
+from tests.web.certificates_support import complete_example
+from tests.web.test_cohorts import policy_cohort
 from trainer.extensions import db
 from trainer.models import ModuleAsset, Role
 
 ANON, LEARNER, TRAINER, ADMIN = "anonymous", "learner", "trainer", "admin"
 OK, LOGIN, FORBIDDEN = 200, 302, 403
 SIGNED_IN = {ANON: LOGIN, LEARNER: OK, TRAINER: OK, ADMIN: OK}
+OWN_ATTEMPT = {ANON: LOGIN, LEARNER: OK, TRAINER: FORBIDDEN, ADMIN: FORBIDDEN}
+TRAINERS = {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: OK, ADMIN: OK}
+# A cohort run by another trainer: the matrix's trainer is refused, admins are not.
+NOT_THEIR_COHORT = {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK}
 
 # (method, path) -> expected status per role. "{other}" is another user's id.
 MATRIX = {
+    ("GET", "/cohorts/"): TRAINERS,
+    ("GET", "/cohorts/new"): TRAINERS,
+    ("POST", "/cohorts/new"): TRAINERS,
+    ("GET", "/cohorts/{cohort}/"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/edit"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/edit"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/export.csv"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/members"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/learners/{other}"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/learners/{other}/remove"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/enrol"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/enrol"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/enrol/confirm"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/assignments"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/assignments"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/assignments/{assignment}"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/assignments/{assignment}/remove"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/invites"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/invites"): NOT_THEIR_COHORT,
     ("GET", "/"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/healthz"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/login"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
@@ -42,13 +68,71 @@ MATRIX = {
     ("GET", "/learn/{slug}/lessons/intro"): SIGNED_IN,
     ("POST", "/learn/{slug}/lessons/intro/done"): SIGNED_IN,
     ("GET", "/learn/{slug}/lessons/assets/{asset}"): SIGNED_IN,
+    # quizzes: "{attempt}" is the learner's open attempt, "{submitted}" their attempt whose
+    # essay waits for the trainer, who teaches them (other cases: tests/web/test_quiz.py)
+    ("GET", "/learn/{slug}/quizzes/check"): SIGNED_IN,
+    ("POST", "/learn/{slug}/quizzes/check/start"): SIGNED_IN,
+    ("GET", "/learn/{slug}/quizzes/check/attempts/{attempt}"): OWN_ATTEMPT,
+    ("POST", "/learn/{slug}/quizzes/check/attempts/{attempt}"): OWN_ATTEMPT,
+    ("GET", "/learn/{slug}/quizzes/check/attempts/{attempt}/review"): OWN_ATTEMPT,
+    ("POST", "/learn/{slug}/quizzes/check/attempts/{attempt}/submit"): OWN_ATTEMPT,
+    ("GET", "/learn/{slug}/quizzes/check/attempts/{submitted}/result"): OWN_ATTEMPT,
+    ("GET", "/review/"): TRAINERS,
+    ("GET", "/review/attempts/{submitted}"): TRAINERS,
+    ("POST", "/review/attempts/{submitted}"): TRAINERS,
+    # scenarios: run 999999 does not exist (owners, others, trainers: tests/web/test_scenarios.py)
+    ("GET", "/learn/{slug}/scenarios/call"): SIGNED_IN,
+    ("GET", "/learn/{slug}/scenarios/call/runs/999999"): {
+        ANON: LOGIN,
+        LEARNER: 404,
+        TRAINER: 404,
+        ADMIN: 404,
+    },
+    ("GET", "/learn/{slug}/scenarios/call/runs/999999/debrief"): {
+        ANON: LOGIN,
+        LEARNER: 404,
+        TRAINER: 404,
+        ADMIN: 404,
+    },
+    ("GET", "/learn/{slug}/scenarios/call/compare"): SIGNED_IN,
+    ("GET", "/learn/{slug}/scenarios/call/class"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: OK,
+        ADMIN: OK,
+    },
+    # certificates: "{certificate}" belongs to the "other" learner, "{code}" is its code
+    ("GET", "/verify"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
+    ("GET", "/verify/{code}"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
+    ("GET", "/certificates/"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: OK, ADMIN: OK},
+    ("GET", "/certificates/{certificate}/pdf"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("GET", "/certificates/{certificate}/revoke"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: OK,
+    },
 }
 # The concrete values behind the placeholders, and the URL rules they stand for.
 PLACEHOLDERS = {
     "{other}": "<int:user_id>",
+    "{cohort}": "<int:cohort_id>",
+    "{assignment}": "<int:assignment_id>",
     "{slug}": "<slug>",
     "/intro": "/<lesson_id>",
     "{asset}": "<sha256>.<ext>",
+    "/quizzes/check": "/quizzes/<quiz_id>",
+    "{attempt}": "<int:attempt_id>",
+    "{submitted}": "<int:attempt_id>",
+    "{code}": "<code>",
+    "{certificate}": "<int:certificate_id>",
+    "/scenarios/call": "/scenarios/<scenario_id>",
+    "/999999": "/<int:run_id>",
 }
 ROLES = {LEARNER: Role.LEARNER, TRAINER: Role.TRAINER, ADMIN: Role.ADMIN}
 
@@ -69,6 +153,9 @@ def test_matrix_covers_every_route(app):
         ("POST", "/account/"),
         ("POST", "/account/password"),
         ("POST", "/admin/users/new"),
+        ("POST", "/certificates/<int:certificate_id>/revoke"),
+        ("POST", "/learn/<slug>/scenarios/<scenario_id>/runs"),
+        ("POST", "/learn/<slug>/scenarios/<scenario_id>/runs/<int:run_id>"),
     }
     covered = set()
     for method, path in MATRIX:
@@ -85,13 +172,26 @@ def test_route_access_by_role(make_app, make_user, route):
     with app.app_context():
         asset = db.session.scalar(select(ModuleAsset.sha256))
     other = make_user(role=Role.LEARNER, email="other@example.org")
+    certificate = complete_example(app, other)
     users = {role: make_user(role=r, email=f"{role}@example.org") for role, r in ROLES.items()}
+    attempt, submitted = policy_attempts(app, users[LEARNER].id, users[TRAINER].id)
+    cohort, assignment = policy_cohort(app, other.id)
     method, path = route
     for role, expected in MATRIX[route].items():
         client = app.test_client()
         if role != ANON:
             sign_in(client, users[role])
-        url = path.format(other=other.id, slug="example-module", asset=f"{asset}.png")
+        url = path.format(
+            other=other.id,
+            slug="example-module",
+            asset=f"{asset}.png",
+            code=certificate.code,
+            certificate=certificate.id,
+            attempt=attempt,
+            submitted=submitted,
+            cohort=cohort,
+            assignment=assignment,
+        )
         response = client.open(url, method=method, data={})
         if expected == OK and (method == "POST" or "/done" in path):
             assert response.status_code in (200, 302), role  # form errors or saved

@@ -75,6 +75,7 @@ INVITE_ERRORS = {
 
 def _register(form: RegisterForm, open_registration: bool):
     role, profession = Role.LEARNER, Profession(form.profession.data)
+    invite = None
     if form.code.data:
         try:
             invite = accounts.redeem_invite(form.code.data)
@@ -85,8 +86,12 @@ def _register(form: RegisterForm, open_registration: bool):
     elif not open_registration:
         form.code.errors.append(_("An invite code is required to register."))
         return None
+    cohort_id = invite.cohort_id if invite is not None else None
+    claimed = cohort_id and accounts.claim_imported_account(
+        form.email.data, form.name.data, form.password.data, form.locale.data, cohort_id
+    )
     try:
-        return accounts.create_user(
+        user = claimed or accounts.create_user(
             form.email.data,
             form.name.data,
             form.password.data,
@@ -98,3 +103,6 @@ def _register(form: RegisterForm, open_registration: bool):
         db.session.rollback()
         form.email.errors.append(_("An account with this email already exists. Sign in instead."))
         return None
+    if cohort_id:
+        accounts.join_cohort(user, cohort_id)  # a cohort invite enrols the new account
+    return user

@@ -1,7 +1,6 @@
 """The module format, as pydantic models: the one definition that the validator, sync and
 tests share. modules/README.md documents it for authors."""
 
-import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -12,6 +11,7 @@ from trainer.models.users import Profession
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+NODE_TYPES = ("narrative", "decision", "ruling", "ending")
 QUESTION_TYPES = (
     "single_choice",
     "multiple_choice",
@@ -201,23 +201,158 @@ class Quiz(Strict):
     questions: list[Question] = Field(min_length=1)
 
 
-# Scenarios (the engine's full format comes with the scenarios issue) ----------------------
+# Scenarios and mock trials ----------------------------------------------------------------
+
+Comparison = Literal["==", "!=", "<", "<=", ">", ">="]
 
 
-class ScenarioNode(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
+class Party(Strict):
     id: Ident
-    type: Literal["narrative", "decision", "ruling", "ending"]
+    name: Text
+    role: Text  # e.g. "plaintiff, the mother"
+    description: Text | None = None
 
 
-class Scenario(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class CaseDocument(Strict):
+    """An exhibit the learner can open at any time: call log, medical certificate ..."""
 
     id: Ident
     title: Text
+    body: Text  # Markdown
+
+
+class CaseFile(Strict):
+    summary: Text
+    parties: list[Party] = Field(min_length=1)
+    documents: list[CaseDocument] = []
+
+
+class Variable(Strict):
+    """Named state that choices change and conditions read."""
+
+    id: Ident
+    type: Literal["number", "flag"]
+    initial: float | bool = 0
+    label: Text | None = None
+
+
+class Dimension(Strict):
+    """A rubric dimension such as victim safety, the child's interests, procedure."""
+
+    id: Ident
+    title: Text
+
+
+class Condition(Strict):
+    var: Ident
+    op: Comparison = "=="
+    value: float | bool
+
+
+class Effect(Strict):
+    """Set a variable, or add to a number."""
+
+    var: Ident
+    set: float | bool | None = None
+    add: float | None = None
+
+
+class Choice(Strict):
+    id: Ident
+    text: Text
+    next: Ident
+    when: list[Condition] = []  # all must hold for the choice to be offered
+    effects: list[Effect] = []
+    scores: dict[Ident, float] = {}  # rubric dimension -> points
+    feedback: Text
+    reference: Ident | None = None
+    expert: bool = False  # on the path an experienced professional would take
+
+
+class RulingOption(Strict):
+    id: Ident
+    text: Text
+    scores: dict[Ident, float] = {}
+    feedback: Text | None = None
+    reference: Ident | None = None
+
+
+class NumericBand(Strict):
+    """Scores a numeric ruling value in [min, max]."""
+
+    min: float
+    max: float
+    scores: dict[Ident, float] = {}
+    feedback: Text | None = None
+    reference: Ident | None = None
+
+
+class RulingField(Strict):
+    id: Ident
+    label: Text
+    kind: Literal["choice", "number"]
+    options: list[RulingOption] = []  # for kind: choice
+    min: float | None = None  # for kind: number
+    max: float | None = None
+    step: float = 1
+    unit: Text | None = None
+    bands: list[NumericBand] = []
+    expert: str | float | None = None  # the expert's option id or value
+
+
+class Debrief(Strict):
+    what_happened: Text
+    expert_view: Text  # what an experienced judge or officer would have done
+    comparison: Text | None = None  # where it fits a comparison of practices
+    references: list[Ident] = []
+
+
+class NarrativeNode(Strict):
+    id: Ident
+    type: Literal["narrative"]
+    title: Text | None = None
+    text: Text  # Markdown
+    next: Ident
+
+
+class DecisionNode(Strict):
+    id: Ident
+    type: Literal["decision"]
+    title: Text | None = None
+    text: Text
+    choices: list[Choice] = Field(min_length=2)
+
+
+class RulingNode(Strict):
+    id: Ident
+    type: Literal["ruling"]
+    title: Text | None = None
+    text: Text
+    fields: list[RulingField] = Field(min_length=1)
+    next: Ident
+
+
+class EndingNode(Strict):
+    id: Ident
+    type: Literal["ending"]
+    title: Text
+    text: Text
+    debrief: Debrief
+
+
+ScenarioNode = Annotated[
+    NarrativeNode | DecisionNode | RulingNode | EndingNode, Field(discriminator="type")
+]
+
+
+class Scenario(Strict):
+    id: Ident
+    title: Text
+    summary: Text
+    audience: Literal["judge", "officer"] = "judge"
+    disclaimer: Text  # the case is fictional and says so
+    case_file: CaseFile
+    variables: list[Variable] = []
+    rubric: list[Dimension] = Field(min_length=1)
     start: Ident
-    nodes: list[ScenarioNode] = Field(min_length=1)
-
-
-SLUG_RE = re.compile(ID_PATTERN)
+    nodes: list[ScenarioNode] = Field(min_length=2)

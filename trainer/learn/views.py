@@ -3,6 +3,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from trainer.cohorts.my_training import assigned_training
 from trainer.extensions import db
 from trainer.learn import bp
 from trainer.learning import progress as tracking
@@ -76,7 +77,8 @@ def my_training():
         meta = content_of(progress.version).meta
         step = next_step(meta, progress.state)
         entries.append((progress, meta, step, step and step_url(progress.module.slug, step)))
-    return render_template("learn/my_training.html", entries=entries)
+    assigned = assigned_training(current_user.id, rows)  # cohort assignments, shown first
+    return render_template("learn/my_training.html", entries=entries, assigned=assigned)
 
 
 @bp.route("/<slug>/")
@@ -84,11 +86,13 @@ def my_training():
 def module(slug: str):
     module = load_module(slug)
     progress = tracking.find_progress(current_user, module)
-    version = progress.version if progress else module.latest_version
+    version = progress.version if progress else tracking.starting_version(current_user, module)
     content = content_of(version)
     state = progress.state if progress else {}
     step = next_step(content.meta, state)
-    newer = progress is not None and progress.module_version_id != module.latest_version_id
+    newer = progress is not None and progress.module_version_id != tracking.starting_version_id(
+        current_user.id, module
+    )
     return render_template(
         "learn/module.html",
         module=module,
@@ -117,7 +121,9 @@ def restart(slug: str):
 def lesson(slug: str, lesson_id: str):
     module = load_module(slug)
     progress = tracking.find_progress(current_user, module)
-    content = content_of(progress.version if progress else module.latest_version)
+    content = content_of(
+        progress.version if progress else tracking.starting_version(current_user, module)
+    )
     entry = content.lesson(lesson_id)
     if entry is None:
         abort(404)

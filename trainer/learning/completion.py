@@ -1,7 +1,8 @@
 """Completion rules: what a learner must do to complete a module, over plain data.
 
-`state` is the Progress.state dict: {"lessons": [ids done], "scenarios": {id: {"best": best percent}},
-"quizzes": {id: {"best": best percent, "passed": passed by the quiz's own pass mark}}}.
+`state` is the Progress.state dict: {"lessons": [ids done], "viewed": [ids opened],
+"quizzes": {id: {"best": best percent, "passed": passed by the quiz's own pass mark}},
+"scenarios": {id: {"best": best percent}}} (a scenario is there once played to an ending).
 """
 
 from dataclasses import dataclass

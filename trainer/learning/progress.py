@@ -2,10 +2,11 @@
 
 from sqlalchemy import select
 
+from trainer.cohorts.queries import pinned_version_id
 from trainer.extensions import db
 from trainer.learning.completion import is_complete, percent_done
 from trainer.learning.content import content_of
-from trainer.models import LearningEvent, Module, Progress, Status, User, Verb
+from trainer.models import LearningEvent, Module, ModuleVersion, Progress, Status, User, Verb
 from trainer.models.types import utcnow
 
 
@@ -15,14 +16,15 @@ def find_progress(user: User, module: Module) -> Progress | None:
     )
 
 
-def start(user: User, module: Module) -> Progress:
-    """The learner's progress, created on the latest version the first time."""
+def start(user: User, module: Module, version_id: int | None = None) -> Progress:
+    """The learner's progress, created the first time on `version_id`, by default on the
+    version a cohort assignment of the learner pins, else on the latest."""
     progress = find_progress(user, module)
     if progress is None:
         progress = Progress(
             user_id=user.id,
             module_id=module.id,
-            module_version_id=module.latest_version_id,
+            module_version_id=version_id or starting_version_id(user.id, module),
             state={},
             status=Status.IN_PROGRESS,
         )
@@ -33,9 +35,18 @@ def start(user: User, module: Module) -> Progress:
     return progress
 
 
+def starting_version_id(user_id: int, module: Module) -> int:
+    """Where the learner starts: the version their cohort pins, else the latest."""
+    return pinned_version_id(user_id, module.id) or module.latest_version_id
+
+
+def starting_version(user: User, module: Module) -> ModuleVersion:
+    return db.session.get(ModuleVersion, starting_version_id(user.id, module))
+
+
 def restart(progress: Progress) -> Progress:
-    """Start again on the newest version; the events of the earlier run stay."""
-    progress.module_version_id = progress.module.latest_version_id
+    """Start again on the newest (or cohort-pinned) version; the earlier run's events stay."""
+    progress.module_version_id = starting_version_id(progress.user_id, progress.module)
     progress.state = {}
     progress.percent = 0
     progress.status = Status.IN_PROGRESS

@@ -1,12 +1,17 @@
 """Database models, one module per aggregate."""
 
+from trainer.models.certificates import Certificate
 from trainer.models.cohorts import Assignment, Cohort, CohortMember, cohort_trainers
 from trainer.models.content import Module, ModuleAsset, ModuleVersion
 from trainer.models.progress import LearningEvent, Progress, Status, Verb
+from trainer.models.quizzes import AttemptState, QuizAnswer, QuizAttempt
+from trainer.models.scenarios import RunStatus, ScenarioRun
 from trainer.models.users import InviteCode, Profession, Role, User
 
 __all__ = [
     "Assignment",
+    "AttemptState",
+    "Certificate",
     "Cohort",
     "CohortMember",
     "InviteCode",
@@ -16,7 +21,11 @@ __all__ = [
     "ModuleVersion",
     "Profession",
     "Progress",
+    "QuizAnswer",
+    "QuizAttempt",
     "Role",
+    "RunStatus",
+    "ScenarioRun",
     "Status",
     "User",
     "Verb",

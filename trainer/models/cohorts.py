@@ -27,6 +27,7 @@ class Cohort(db.Model):
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers)
     members: Mapped[list["CohortMember"]] = relationship(back_populates="cohort")

@@ -135,6 +135,8 @@ class InviteCode(db.Model):
     uses: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A cohort invite enrols whoever registers with it in that cohort.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
 
     created_by: Mapped[User | None] = relationship()
 

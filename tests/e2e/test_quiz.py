@@ -1,0 +1,169 @@
+"""An officer answers part of a quiz, reloads, comes back in a new browser session, resumes,
+submits from two tabs and a double click, and finds one graded attempt."""
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+from tests.quiz_helpers import enrol, set_quiz
+from trainer.extensions import db
+from trainer.learning import attempts
+from trainer.models import AttemptState, LearningEvent, QuizAttempt, Role, Verb
+
+ESSAY_TEXT = "I would give her the crisis centre's number in writing and explain legal aid."
+
+
+def english_page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1100, "height": 800})
+    return context, context.new_page()
+
+
+def sign_in(page, base, email):
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def right_answers(app, attempt_id) -> dict[str, dict]:
+    """question id -> {field name: value(s)}, answering everything correctly."""
+    from tests.quiz_helpers import right_answer
+
+    with app.test_request_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        return {q.id: right_answer(q, attempt.layout(q.id)) for q in attempts.questions_of(attempt)}
+
+
+def fill(page, fields: dict) -> None:
+    for name, value in fields.items():
+        control = page.locator(f'[name="{name}"]')
+        kind = control.first.evaluate("e => e.type")
+        if kind in ("radio", "checkbox"):
+            for v in value if isinstance(value, list) else [value]:
+                page.locator(f'[name="{name}"][value="{v}"]').check()
+        elif kind == "select-one":
+            control.select_option(value)
+        else:
+            control.fill(value)
+
+
+def on_page(page, answers: dict) -> list[str]:
+    shown = page.locator('input[name="shown"]').evaluate_all("els => els.map(e => e.value)")
+    return [q for q in shown if q in answers]
+
+
+def the_attempt(app) -> QuizAttempt:
+    with app.app_context():
+        [attempt] = db.session.scalars(select(QuizAttempt)).all()
+        return attempt
+
+
+def test_answer_reload_resume_and_submit_twice(live_server, browser, make_user, module_copy):
+    from tests.conftest import sync_example
+
+    # Without the essay, submitting grades the attempt at once.
+    set_quiz(module_copy, drop=["explain-help"], draw=None)
+    sync_example(live_server, module_copy)
+    make_user(email="officer@example.org", name="Officer Ivanov", locale="en")
+    base = live_server.config["LIVE_URL"]
+    context, page = english_page(browser)
+    sign_in(page, base, "officer@example.org")
+
+    page.goto(base + "/learn/example-module/")
+    page.get_by_role("link", name="Quiz: Knowledge check").click()
+    expect(page.locator("h1")).to_have_text("Knowledge check")
+    page.get_by_role("button", name="Start the quiz").click()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    screenshot(page, "20-quiz-attempt-en")
+
+    attempt_id = the_attempt(live_server).id
+    answers = right_answers(live_server, attempt_id)
+    first_page = on_page(page, answers)
+    # Answer two questions of the first page; background saving sends them.
+    for question_id in first_page[:2]:
+        fill(page, answers[question_id])
+    expect(page.locator(".autosave-status")).to_contain_text("Your answers are saved.")
+    page.reload()
+    expect(page.get_by_text("Answered 2 of 7 questions.")).to_be_visible()
+    for question_id in first_page[2:]:
+        fill(page, answers[question_id])
+    page.get_by_role("button", name="Next page").click()
+    expect(page.get_by_text("Question 6 of 7")).to_be_visible()
+    context.close()  # the browser is closed before the quiz is finished
+
+    context, page = english_page(browser)
+    sign_in(page, base, "officer@example.org")
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("link", name="Resume attempt 1").click()
+    expect(page.get_by_text("Answered 5 of 7 questions.")).to_be_visible()
+    assert the_attempt(live_server).id == attempt_id  # the same attempt, resumed
+    for question_id in on_page(page, answers):
+        fill(page, answers[question_id])
+    page.get_by_role("button", name="Check and submit").click()
+    expect(page.get_by_text("Every question has an answer.")).to_be_visible()
+
+    second_tab = context.new_page()
+    second_tab.goto(page.url)  # the same check page, open in another tab
+    page.get_by_role("button", name="Submit my answers").dblclick()
+    expect(page.locator("h1")).to_have_text("Result of attempt 1")
+    second_tab.get_by_role("button", name="Submit my answers").click()
+    expect(second_tab.get_by_text("This attempt had already been submitted.")).to_be_visible()
+    expect(page.locator(".result-summary")).to_contain_text("Your score: 100%")
+    screenshot(page, "21-quiz-result-en")
+
+    attempt = the_attempt(live_server)  # exactly one attempt ...
+    assert attempt.state == AttemptState.GRADED and attempt.percent == 100.0
+    with live_server.app_context():
+        passed = db.session.scalars(
+            select(LearningEvent).where(LearningEvent.verb == Verb.PASSED)
+        ).all()
+    assert len(passed) == 1  # ... graded once
+    page.goto(base + "/learn/example-module/quizzes/check")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("Passed")
+    screenshot(page, "24-quiz-history-en")
+    context.close()
+
+
+def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
+    live_server, browser, make_user, module_copy
+):
+    from tests.conftest import sync_example
+
+    set_quiz(module_copy, draw=None, shuffle_questions=False, show_answers="after_submit")
+    sync_example(live_server, module_copy)
+    learner = make_user(email="officer@example.org", name="Officer Ivanov", locale="en")
+    trainer = make_user(email="trainer@example.org", name="Trainer Petrova", role=Role.TRAINER)
+    enrol(live_server, trainer.id, learner.id)
+    base = live_server.config["LIVE_URL"]
+
+    context, page = english_page(browser)
+    sign_in(page, base, "officer@example.org")
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Next page").click()
+    page.get_by_label("Describe how you would tell the victim").fill(ESSAY_TEXT)
+    page.get_by_role("button", name="Check and submit").click()
+    page.get_by_role("button", name="Submit my answers").click()
+    expect(page.get_by_text("A trainer will read and mark your written answers")).to_be_visible()
+
+    trainer_context, trainer_page = english_page(browser)
+    sign_in(trainer_page, base, "trainer@example.org")
+    trainer_page.get_by_role("link", name="Review").click()
+    trainer_page.get_by_role("link", name="Mark Officer Ivanov").click()
+    expect(trainer_page.get_by_text(ESSAY_TEXT)).to_be_visible()
+    trainer_page.get_by_label("Score, from 0 to 3").fill("3")
+    trainer_page.get_by_label("Comment for the learner").fill("Clear and safe. Well done.")
+    screenshot(trainer_page, "22-quiz-review-en")
+    trainer_page.get_by_role("button", name="Save the marks").click()
+    expect(trainer_page.get_by_text("No answers are waiting to be marked.")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_text("Clear and safe. Well done.")).to_be_visible()
+    expect(page.locator(".result-summary")).to_contain_text("Your score: 27.27%")
+    screenshot(page, "23-quiz-result-graded-en")
+    assert the_attempt(live_server).state == AttemptState.GRADED
+    trainer_context.close()
+    context.close()

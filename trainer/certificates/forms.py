@@ -1,0 +1,31 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from trainer.models.certificates import CODE_MAX
+
+REASON_MAX = 1000
+
+
+class VerifyForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET look-up changes nothing
+
+    code = StringField(
+        _l("Verification code"),
+        validators=[
+            DataRequired(_l("Enter the code printed on the certificate.")),
+            Length(max=CODE_MAX),
+        ],
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for revoking"),
+        validators=[
+            DataRequired(_l("Say why the certificate is revoked.")),
+            Length(max=REASON_MAX),
+        ],
+    )

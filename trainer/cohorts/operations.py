@@ -1,0 +1,89 @@
+"""Changes to cohorts: plain functions that change the session and flush; the view commits."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from trainer.extensions import db
+from trainer.models import Assignment, Cohort, CohortMember, InviteCode, ModuleVersion, Role, User
+from trainer.models.types import utcnow
+
+
+class CohortError(Exception):
+    """A change that cannot be made; the message is for the trainer."""
+
+
+@dataclass
+class CohortData:
+    name: str
+    region: str
+    starts_on: date | None
+    ends_on: date | None
+    trainer_ids: list[int]
+
+
+def save_cohort(cohort: Cohort, data: CohortData, acting: User) -> Cohort:
+    """Create or update a cohort. A trainer stays one of its trainers, so that saving the
+    form never locks them out of their own cohort."""
+    cohort.name = data.name.strip()
+    cohort.region = (data.region or "").strip()
+    cohort.starts_on, cohort.ends_on = data.starts_on, data.ends_on
+    ids = set(data.trainer_ids) | ({acting.id} if acting.role == Role.TRAINER else set())
+    cohort.trainers = list(
+        db.session.scalars(select(User).where(User.id.in_(ids), User.role != Role.LEARNER))
+    )
+    if cohort.id is None:
+        cohort.created_by_id = acting.id
+        db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+def assign_module(
+    cohort: Cohort, module_id: int, version_id: int | None, due_on: date | None
+) -> Assignment:
+    """Assign a module (pinned to a version of it, or following the latest); assigning the
+    same module again changes its version and due date."""
+    if version_id is not None:
+        version = db.session.get(ModuleVersion, version_id)
+        if version is None or version.module_id != module_id:
+            raise CohortError("version_of_other_module")
+    assignment = db.session.scalar(
+        select(Assignment).where(
+            Assignment.cohort_id == cohort.id, Assignment.module_id == module_id
+        )
+    )
+    if assignment is None:
+        assignment = Assignment(cohort_id=cohort.id, module_id=module_id)
+        db.session.add(assignment)
+    assignment.module_version_id = version_id
+    assignment.due_on = due_on
+    db.session.flush()
+    return assignment
+
+
+def due_in_past(due_on: date | None, today: date) -> bool:
+    return due_on is not None and due_on < today
+
+
+def remove_member(member: CohortMember, now: datetime | None = None) -> None:
+    """The learner leaves the cohort; their progress, events and certificates stay."""
+    if member.removed_at is None:
+        member.removed_at = now or utcnow()
+    db.session.flush()
+
+
+def create_cohort_invite(cohort: Cohort, days: int, max_uses: int, acting: User) -> InviteCode:
+    """A learner invite that enrols whoever registers with it in the cohort."""
+    invite = InviteCode(
+        role=Role.LEARNER,
+        profession=None,
+        expires_at=utcnow() + timedelta(days=days),
+        max_uses=max_uses,
+        created_by_id=acting.id,
+        cohort_id=cohort.id,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite

@@ -1,0 +1,368 @@
+"""Quiz attempts: start or resume, save answers, submit once, expire, grade essays.
+
+Plain functions over the models; they flush and the caller commits. `now` is a parameter so
+that time limits are tested without waiting.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from trainer.content.schema import Quiz
+from trainer.extensions import db
+from trainer.learning import grading
+from trainer.learning import progress as tracking
+from trainer.learning.content import content_of
+from trainer.models import (
+    AttemptState,
+    Module,
+    Progress,
+    QuizAnswer,
+    QuizAttempt,
+    User,
+    Verb,
+)
+
+# Answers that left the browser just before the deadline still count.
+GRACE = timedelta(seconds=10)
+
+
+class AttemptError(Exception):
+    """Refused: the message says why, in words the learner understands."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class AttemptClosed(AttemptError):
+    """The attempt is no longer open (submitted, or its time is up)."""
+
+
+def quiz_of(attempt: QuizAttempt) -> Quiz:
+    return content_of(attempt.version).quizzes[attempt.quiz_id]
+
+
+def questions_of(attempt: QuizAttempt) -> list:
+    """The attempt's questions, in its frozen order."""
+    by_id = {q.id: q for q in quiz_of(attempt).questions}
+    return [by_id[question_id] for question_id in attempt.question_ids]
+
+
+# Start ----------------------------------------------------------------------------------
+
+
+def history(user: User, version_id: int, quiz_id: str) -> list[QuizAttempt]:
+    return db.session.scalars(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_version_id == version_id,
+            QuizAttempt.quiz_id == quiz_id,
+        )
+        .order_by(QuizAttempt.number)
+    ).all()
+
+
+def in_current_run(attempt: QuizAttempt, progress: Progress | None) -> bool:
+    """Whether the attempt counts for the learner's current run of the module: an open one, or
+    one submitted since the run began (not before "Start again")."""
+    return (
+        progress is not None
+        and attempt.module_version_id == progress.module_version_id
+        and (attempt.submitted_at is None or attempt.submitted_at >= progress.started_at)
+    )
+
+
+def attempts_left(quiz: Quiz, attempts: list[QuizAttempt], progress: Progress) -> int | None:
+    """None: unlimited. Restarting the module gives a fresh set of attempts."""
+    if quiz.attempts is None:
+        return None
+    used = sum(in_current_run(a, progress) for a in attempts)
+    return max(0, quiz.attempts - used)
+
+
+def open_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
+    return next((a for a in attempts if a.state == AttemptState.OPEN), None)
+
+
+def start(user: User, module: Module, quiz_id: str, now: datetime) -> QuizAttempt:
+    """The open attempt, or a new one with its questions drawn and ordered once."""
+    progress = tracking.start(user, module)
+    quiz = content_of(progress.version).quizzes[quiz_id]
+    attempts = history(user, progress.module_version_id, quiz_id)
+    current = open_attempt(attempts)
+    if current is not None:
+        return current
+    if attempts_left(quiz, attempts, progress) == 0:
+        raise AttemptError(_l("You have used all your attempts at this quiz."))
+    attempt = QuizAttempt(
+        user_id=user.id,
+        module_id=module.id,
+        module_version_id=progress.module_version_id,
+        version=progress.version,
+        quiz_id=quiz_id,
+        number=max((a.number for a in attempts), default=0) + 1,
+        questions=draw(quiz, secrets.SystemRandom()),
+        started_at=now,
+        updated_at=now,
+        deadline=now + timedelta(minutes=quiz.time_limit_minutes)
+        if quiz.time_limit_minutes
+        else None,
+    )
+    # Two tabs pressing Start at once: the unique constraints refuse the second insert
+    # (IntegrityError); the caller rolls back and calls start() again, which finds this one.
+    db.session.add(attempt)
+    db.session.flush()
+    tracking.record(
+        progress, Verb.ATTEMPTED, f"{module.slug}/quiz/{quiz_id}", {"attempt": attempt.number}
+    )
+    return attempt
+
+
+def draw(quiz: Quiz, rng) -> list[dict]:
+    """Freeze which questions the attempt has, in which order, and the order of their parts."""
+    pool = list(quiz.questions)
+    count = min(quiz.draw or len(pool), len(pool))
+    chosen = rng.sample(range(len(pool)), count)
+    order = chosen if quiz.shuffle_questions else sorted(chosen)
+    return [
+        {
+            "id": pool[i].id,
+            "order": grading.type_of(pool[i]).layout(pool[i], quiz.shuffle_options, rng),
+        }
+        for i in order
+    ]
+
+
+# Answers --------------------------------------------------------------------------------
+
+
+@dataclass
+class SaveResult:
+    saved: list[str]
+    errors: dict[str, object]  # question id -> message
+
+
+def expire_if_due(attempt: QuizAttempt, now: datetime) -> bool:
+    """An open attempt past its deadline is submitted as it stands; True if that happened."""
+    if attempt.state == AttemptState.OPEN and is_late(attempt, now):
+        submit(attempt, now, expired=True)
+        return True
+    return False
+
+
+def is_late(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def save_answers(attempt: QuizAttempt, shown: list[str], form, now: datetime) -> SaveResult:
+    """Save the answers to the questions `shown` on the page; a blank one clears its answer.
+
+    A question that is not in the attempt refuses the whole request; an invalid answer
+    is refused alone, and the learner's other answers are saved.
+    """
+    unknown = [qid for qid in shown if qid not in attempt.question_ids]
+    if unknown:
+        raise AttemptError(_l("This question is not part of your attempt."))
+    if expire_if_due(attempt, now):
+        raise AttemptClosed(_l("Time is up: answers sent after the time limit were not saved."))
+    _claim_open(attempt, now)
+    questions = {q.id: q for q in questions_of(attempt)}
+    existing = {a.question_id: a for a in attempt.answers}
+    result = SaveResult([], {})
+    for question_id in dict.fromkeys(shown):
+        question = questions[question_id]
+        try:
+            response = grading.type_of(question).parse(question, attempt.layout(question_id), form)
+        except grading.InvalidAnswer as error:
+            result.errors[question_id] = error.message
+            continue
+        _store(attempt, existing.get(question_id), question_id, response, now)
+        result.saved.append(question_id)
+    _record_first_answers(attempt, [q for q in result.saved if q not in existing])
+    db.session.flush()
+    return result
+
+
+def _claim_open(attempt: QuizAttempt, now: datetime) -> None:
+    """Lock the attempt row while it is open: a submit waits until these answers are in."""
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.OPEN)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(attempt)
+        raise AttemptClosed(_l("This attempt has been submitted; answers can no longer change."))
+
+
+def _store(attempt, answer: QuizAnswer | None, question_id: str, response, now) -> None:
+    if response is None:
+        if answer is not None:
+            attempt.answers.remove(answer)
+            db.session.delete(answer)
+    elif answer is None:
+        attempt.answers.append(QuizAnswer(question_id=question_id, response=response, saved_at=now))
+    elif answer.response != response:
+        answer.response, answer.saved_at = response, now
+
+
+def _record_first_answers(attempt: QuizAttempt, question_ids: list[str]) -> None:
+    """One "answered" event per question and attempt, not one per autosave."""
+    if not question_ids:
+        return
+    progress = db.session.scalar(
+        select(Progress).where(
+            Progress.user_id == attempt.user_id, Progress.module_id == attempt.module_id
+        )
+    )
+    if progress is None:
+        return
+    base = f"{attempt.module.slug}/quiz/{attempt.quiz_id}"
+    for question_id in question_ids:
+        tracking.record(
+            progress, Verb.ANSWERED, f"{base}/{question_id}", {"attempt": attempt.number}
+        )
+
+
+def answered(attempt: QuizAttempt) -> dict[str, object]:
+    return {a.question_id: a.response for a in attempt.answers}
+
+
+# Submit and grade -----------------------------------------------------------------------
+
+
+def submit(attempt: QuizAttempt, now: datetime, expired: bool = False) -> bool:
+    """Grade the attempt once. True if this call graded it; False if another request had
+    already submitted it (then nothing changes)."""
+    won = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.OPEN)
+        .values(state=AttemptState.AWAITING_REVIEW, submitted_at=now, expired=expired)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # Read what the database holds now: the state, and answers saved up to this moment.
+    db.session.refresh(attempt)
+    db.session.expire(attempt, ["answers"])
+    if won != 1:
+        return False
+    outcomes = _grade_answers(attempt)
+    totals = grading.total(list(outcomes.values()))
+    attempt.score, attempt.max_score = totals.earned, totals.possible
+    if not totals.pending:
+        _finish(attempt, totals, now)
+    db.session.flush()
+    return True
+
+
+def _grade_answers(attempt: QuizAttempt) -> dict[str, grading.Outcome]:
+    responses = {a.question_id: a for a in attempt.answers}
+    outcomes = {}
+    for question in questions_of(attempt):
+        answer = responses.get(question.id)
+        outcome = grading.grade(question, answer.response if answer else None)
+        if answer is not None:
+            answer.points = outcome.points
+        outcomes[question.id] = outcome
+    return outcomes
+
+
+def _finish(attempt: QuizAttempt, totals: grading.Total, now: datetime) -> None:
+    quiz = quiz_of(attempt)
+    attempt.state = AttemptState.GRADED
+    attempt.graded_at = now
+    attempt.percent = totals.percent
+    attempt.passed = totals.percent >= quiz.pass_mark
+    progress = db.session.scalar(
+        select(Progress).where(
+            Progress.user_id == attempt.user_id, Progress.module_id == attempt.module_id
+        )
+    )
+    if in_current_run(attempt, progress):
+        tracking.record_quiz_result(progress, attempt.quiz_id, attempt.percent, attempt.passed)
+
+
+def outcomes_of(attempt: QuizAttempt) -> dict[str, grading.Outcome]:
+    """Per-question outcomes of a submitted attempt, from its stored answers."""
+    responses = answered(attempt)
+    result = {}
+    for question in questions_of(attempt):
+        answer = next((a for a in attempt.answers if a.question_id == question.id), None)
+        if grading.type_of(question).manual and answer is not None:
+            result[question.id] = grading.Outcome(answer.points, question.points)
+        else:
+            result[question.id] = grading.grade(question, responses.get(question.id))
+    return result
+
+
+# Trainer review -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EssayScore:
+    points: float
+    comment: str
+
+
+def essays_to_review(attempt: QuizAttempt) -> list[tuple]:
+    """(question, answer) for every essay the learner wrote."""
+    answers = {a.question_id: a for a in attempt.answers}
+    return [
+        (question, answers[question.id])
+        for question in questions_of(attempt)
+        if question.id in answers and grading.needs_review(question, answers[question.id].response)
+    ]
+
+
+def grade_essays(
+    attempt: QuizAttempt, scores: dict[str, EssayScore], reviewer: User, now: datetime
+) -> None:
+    """The trainer's scores for every essay; the attempt is then graded, once."""
+    essays = essays_to_review(attempt)
+    for question, _answer in essays:
+        score = scores.get(question.id)
+        if score is None:
+            raise AttemptError(_l("Give a score for every answer."))
+        if not 0 <= score.points <= question.points:
+            raise AttemptError(_l("A score must be between 0 and the question's points."))
+    won = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.AWAITING_REVIEW)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        db.session.refresh(attempt)
+        raise AttemptClosed(_l("This attempt has already been graded."))
+    for question, answer in essays:
+        score = scores[question.id]
+        answer.points = round(score.points, 2)
+        answer.comment = score.comment.strip() or None
+        answer.reviewed_by_id, answer.reviewed_at = reviewer.id, now
+    totals = grading.total(list(outcomes_of(attempt).values()))
+    attempt.score, attempt.max_score = totals.earned, totals.possible
+    _finish(attempt, totals, now)
+    db.session.flush()
+
+
+def review_queue(learner_ids) -> list[QuizAttempt]:
+    """Attempts waiting for a trainer, oldest first, for the given learners (a SELECT)."""
+    return db.session.scalars(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.state == AttemptState.AWAITING_REVIEW,
+            QuizAttempt.user_id.in_(learner_ids),
+        )
+        .options(
+            joinedload(QuizAttempt.user),
+            joinedload(QuizAttempt.version),
+            joinedload(QuizAttempt.module),
+        )
+        .order_by(QuizAttempt.submitted_at)
+    ).all()

@@ -1,0 +1,326 @@
+"""Enrolling a roster file into a cohort: parse, preview, apply. Plain functions, no request.
+
+A roster is the CSV a trainer saves from Excel: name, email, profession and optionally language,
+in UTF-8 (with or without BOM) or Windows-1251, separated by commas or semicolons.
+"""
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+
+from trainer.extensions import db
+from trainer.models import Cohort, CohortMember, Profession, Role, User
+from trainer.models.types import utcnow
+from trainer.models.users import EMAIL_MAX, NAME_MAX, fold_for_search
+
+MAX_ROSTER_BYTES = 2 * 1024 * 1024
+# Starts with "!", which no werkzeug hash does: nobody can sign in until the owner sets one.
+UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105  (a marker, not a password)
+
+COLUMN_ALIASES = {
+    "name": {"name", "full name", "имя", "фио", "ф.и.о.", "полное имя"},
+    "email": {"email", "e-mail", "mail", "почта", "эл. почта", "электронная почта"},
+    "profession": {"profession", "профессия", "должность"},
+    "language": {"language", "locale", "lang", "язык"},
+}
+REQUIRED_COLUMNS = ("name", "email", "profession")
+PROFESSION_ALIASES = {
+    Profession.POLICE: {"police", "police officer", "officer", "полиция", "полицейский",
+                        "сотрудник полиции", "участковый"},
+    Profession.JUDGE: {"judge", "судья", "суд"},
+    Profession.PROSECUTOR: {"prosecutor", "прокурор", "прокуратура"},
+    Profession.SOCIAL_WORKER: {"social_worker", "social worker", "psychologist",
+                               "социальный работник", "соцработник", "психолог"},
+    Profession.CRISIS_CENTRE: {"crisis_centre", "crisis centre", "crisis center",
+                               "кризисный центр", "сотрудник кризисного центра"},
+    Profession.OTHER: {"other", "другое", "иное"},
+}  # fmt: skip
+PROFESSION_BY_ALIAS = {alias: p for p, aliases in PROFESSION_ALIASES.items() for alias in aliases}
+LANGUAGE_ALIASES = {
+    "ru": "ru", "rus": "ru", "russian": "ru", "русский": "ru", "рус": "ru",
+    "en": "en", "eng": "en", "english": "en", "английский": "en", "англ": "en",
+}  # fmt: skip
+
+
+class RosterError(Exception):
+    """The file as a whole cannot be read; the message says why, for the trainer."""
+
+
+@dataclass
+class RosterRow:
+    line: int
+    name: str
+    email: str
+    profession: Profession | None
+    locale: str | None
+    problems: list = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Roster:
+    rows: list[RosterRow]
+    encoding: str
+    delimiter: str
+
+
+def parse_roster(data: bytes) -> Roster:
+    """Rows with their line numbers and problems; RosterError when the file is unreadable."""
+    if len(data) > MAX_ROSTER_BYTES:
+        raise RosterError(_l("The file is larger than 2 MB. Split it into smaller files."))
+    text, encoding = decode_roster(data)
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise RosterError(_l("The file is empty."))
+    delimiter = detect_delimiter(lines[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns = header_columns(next(reader))
+    rows = [
+        row_from(reader.line_num, cells, columns)
+        for cells in reader
+        if any(cell.strip() for cell in cells)
+    ]
+    mark_duplicates(rows)
+    return Roster(rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def decode_roster(data: bytes) -> tuple[str, str]:
+    """UTF-8 (a BOM is dropped) when the bytes are valid UTF-8, else Windows-1251."""
+    if b"\x00" in data:
+        # UTF-16 ("Unicode text" in Excel) or not a text file at all.
+        raise RosterError(
+            _l("The file is not a CSV text file in UTF-8 or Windows-1251. In Excel choose "
+               "“CSV UTF-8” or “CSV (comma delimited)” when saving.")
+        )  # fmt: skip
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251"), "windows-1251"
+    except UnicodeDecodeError as error:
+        raise RosterError(
+            _l("The file is neither UTF-8 nor Windows-1251 text (byte %(position)s).",
+               position=error.start + 1)
+        ) from None  # fmt: skip
+
+
+def detect_delimiter(header: str) -> str:
+    # Russian Excel saves with semicolons (the comma is the decimal separator there).
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def header_columns(header: list[str]) -> dict[str, int]:
+    """Column name -> index, recognising English and Russian headings in any case."""
+    found = {}
+    for index, heading in enumerate(header):
+        key = heading.strip().strip("\ufeff").casefold()
+        for column, aliases in COLUMN_ALIASES.items():
+            if key in aliases and column not in found:
+                found[column] = index
+    missing = [column for column in REQUIRED_COLUMNS if column not in found]
+    if missing:
+        raise RosterError(
+            _l("Line 1 must name the columns name, email and profession (language is optional). "
+               "Missing: %(missing)s.", missing=", ".join(missing))
+        )  # fmt: skip
+    return found
+
+
+def row_from(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow:
+    def cell(column: str) -> str:
+        index = columns.get(column)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    row = RosterRow(line=line, name=cell("name"), email=cell("email"), profession=None, locale=None)
+    check_name(row)
+    check_email(row)
+    check_profession(row, cell("profession"))
+    check_language(row, cell("language"))
+    return row
+
+
+def check_name(row: RosterRow) -> None:
+    if not row.name:
+        row.problems.append(_l("The name is empty."))
+    elif len(row.name) > NAME_MAX:
+        row.problems.append(_l("The name is longer than %(max)s characters.", max=NAME_MAX))
+
+
+def check_email(row: RosterRow) -> None:
+    if not row.email:
+        row.problems.append(_l("The email is empty."))
+        return
+    try:
+        checked = validate_email(row.email, check_deliverability=False)
+    except EmailNotValidError:
+        row.problems.append(_l("“%(email)s” is not a valid email address.", email=row.email))
+        return
+    row.email = checked.normalized.lower()
+    if len(row.email) > EMAIL_MAX:
+        row.problems.append(_l("The email is longer than %(max)s characters.", max=EMAIL_MAX))
+
+
+def check_profession(row: RosterRow, value: str) -> None:
+    row.profession = PROFESSION_BY_ALIAS.get(value.casefold().replace("ё", "е"))
+    if row.profession is None:
+        row.problems.append(
+            _l("Unknown profession “%(value)s”: use police, judge, prosecutor, social_worker, "
+               "crisis_centre or other.", value=value)
+        )  # fmt: skip
+
+
+def check_language(row: RosterRow, value: str) -> None:
+    if not value:
+        return
+    row.locale = LANGUAGE_ALIASES.get(value.casefold())
+    if row.locale is None:
+        row.problems.append(_l("Unknown language “%(value)s”: use ru or en.", value=value))
+
+
+def mark_duplicates(rows: list[RosterRow]) -> None:
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if not row.email:
+            continue
+        if row.email in first_line:
+            row.problems.append(
+                _l("The same email as on line %(line)s.", line=first_line[row.email])
+            )
+        else:
+            first_line[row.email] = row.line
+
+
+# Preview ---------------------------------------------------------------------------------
+
+
+@dataclass
+class EnrolmentPlan:
+    """What confirming would do; computed from the database as it is now."""
+
+    cohort_id: int
+    create: list[RosterRow] = field(default_factory=list)  # no account yet
+    enrol: list[tuple[RosterRow, User]] = field(default_factory=list)  # account, not a member
+    present: list[tuple[RosterRow, User]] = field(default_factory=list)  # already a member
+    invalid: list[RosterRow] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.create) + len(self.enrol)
+
+
+def plan_enrolment(rows: list[RosterRow], cohort: Cohort) -> EnrolmentPlan:
+    """Sort rows into new accounts, existing accounts to enrol, members already, invalid."""
+    plan = EnrolmentPlan(cohort_id=cohort.id)
+    emails = [row.email for row in rows if row.valid]
+    users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    members = current_member_ids(cohort.id)
+    for row in rows:
+        user = users.get(row.email) if row.valid else None
+        if not row.valid:
+            plan.invalid.append(row)
+        elif user is None:
+            plan.create.append(row)
+        elif user.role != Role.LEARNER:
+            row.problems.append(_l("This email belongs to a trainer or administrator account."))
+            plan.invalid.append(row)
+        elif user.id in members:
+            plan.present.append((row, user))
+        else:
+            plan.enrol.append((row, user))
+    return plan
+
+
+def current_member_ids(cohort_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(CohortMember.user_id).where(
+                CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
+            )
+        )
+    )
+
+
+# Apply -----------------------------------------------------------------------------------
+
+
+@dataclass
+class EnrolmentResult:
+    created: list[User]
+    enrolled: list[User]
+
+
+def apply_enrolment(plan: EnrolmentPlan) -> EnrolmentResult:
+    """Create the missing accounts and memberships; flushes, the caller commits.
+
+    Idempotent: a second run over the same file plans no creations and no enrolments.
+    """
+    created = create_roster_accounts(plan.create)
+    enrolled = [user for _row, user in plan.enrol]
+    enrol_users(plan.cohort_id, [user.id for user in created + enrolled])
+    return EnrolmentResult(created=created, enrolled=enrolled)
+
+
+def create_roster_accounts(rows: list[RosterRow]) -> list[User]:
+    # One bulk insert: hashing a password per row would take seconds for a large roster, and
+    # nobody knows these passwords anyway. The owner sets one when registering with the
+    # cohort's invite code (trainer.accounts.claim_imported_account).
+    if not rows:
+        return []
+    now = utcnow()
+    db.session.execute(
+        insert(User),
+        [
+            {
+                "email": row.email,
+                "name": row.name,
+                "password_hash": unusable_password(),
+                "role": Role.LEARNER,
+                "profession": row.profession,
+                "locale": row.locale,
+                "search_key": fold_for_search(f"{row.name} {row.email}"),
+                "created_at": now,
+            }
+            for row in rows
+        ],
+    )
+    emails = [row.email for row in rows]
+    return list(db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.id)))
+
+
+def unusable_password() -> str:
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
+
+
+def enrol_users(cohort_id: int, user_ids: list[int]) -> None:
+    """Make the users current members; a removed member comes back on the same row."""
+    if not user_ids:
+        return
+    existing = {
+        m.user_id: m
+        for m in db.session.scalars(
+            select(CohortMember).where(
+                CohortMember.cohort_id == cohort_id, CohortMember.user_id.in_(user_ids)
+            )
+        )
+    }
+    now = utcnow()
+    fresh = []
+    for user_id in user_ids:
+        member = existing.get(user_id)
+        if member is None:
+            fresh.append({"cohort_id": cohort_id, "user_id": user_id, "joined_at": now})
+        elif member.removed_at is not None:
+            member.removed_at = None
+            member.joined_at = now
+    if fresh:
+        db.session.execute(insert(CohortMember), fresh)
+    db.session.flush()

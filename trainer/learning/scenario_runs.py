@@ -1,0 +1,156 @@
+"""Scenario runs in the database: start one, apply an act once, list runs. Services flush;
+the view commits."""
+
+from collections.abc import Mapping
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from trainer.content.schema import Scenario
+from trainer.extensions import db
+from trainer.learning import scenarios as engine
+from trainer.learning.progress import record, record_scenario_result
+from trainer.models import (
+    CohortMember,
+    Module,
+    ModuleVersion,
+    Progress,
+    RunStatus,
+    ScenarioRun,
+    User,
+    Verb,
+)
+from trainer.models.types import utcnow
+
+
+def object_id(progress: Progress, scenario_id: str) -> str:
+    return f"{progress.module.slug}/scenario/{scenario_id}"
+
+
+def start_run(progress: Progress, scenario: Scenario) -> ScenarioRun:
+    """A new run on the learner's pinned version, numbered after their earlier runs."""
+    last = db.session.scalar(
+        select(func.max(ScenarioRun.number)).where(
+            ScenarioRun.user_id == progress.user_id,
+            ScenarioRun.module_version_id == progress.module_version_id,
+            ScenarioRun.scenario_id == scenario.id,
+        )
+    )
+    run = ScenarioRun(
+        user_id=progress.user_id,
+        module_version_id=progress.module_version_id,
+        scenario_id=scenario.id,
+        number=(last or 0) + 1,
+        node_id=scenario.start,
+        state=engine.initial_variables(scenario),
+        path=[],
+        scores={},
+        steps=0,
+        status=RunStatus.OPEN,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record(progress, Verb.INITIALIZED, object_id(progress, scenario.id), {"run": run.number})
+    return run
+
+
+def take_act(
+    run: ScenarioRun,
+    progress: Progress,
+    scenario: Scenario,
+    at_step: int,
+    choice: str | None,
+    ruling: Mapping[str, str],
+) -> bool:
+    """Apply one act made at step `at_step`. False when the run has moved on already (a
+    double submit or a stale page): nothing changes. Raises ScenarioError for a tampered act."""
+    if run.finished or run.steps != at_step:
+        return False
+    outcome = engine.act(scenario, run.node_id, run.state, choice, ruling)
+    ended = engine.is_ending(engine.node_of(scenario, outcome.next_node))
+    path = [*run.path, outcome.step]
+    changes = {
+        "node_id": outcome.next_node,
+        "state": outcome.variables,
+        "path": path,
+        "scores": engine.path_scores(path),
+        "steps": at_step + 1,
+    }
+    if ended:
+        expert = engine.path_scores(engine.expert_path(scenario))
+        changes |= {
+            "status": RunStatus.FINISHED,
+            "percent": engine.percent(changes["scores"], expert),
+            "finished_at": utcnow(),
+        }
+    # Conditional on the step count: of two identical submissions only one matches.
+    applied = db.session.execute(
+        update(ScenarioRun)
+        .where(
+            ScenarioRun.id == run.id,
+            ScenarioRun.steps == at_step,
+            ScenarioRun.status == RunStatus.OPEN,
+        )
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if applied != 1:
+        return False
+    for name, value in changes.items():  # the row has them already: no second UPDATE
+        set_committed_value(run, name, value)
+    _record_act(progress, run, outcome.step, ended)
+    return True
+
+
+def _record_act(progress: Progress, run: ScenarioRun, step: dict, ended: bool) -> None:
+    if step["kind"] != "narrative":
+        result = {"run": run.number, "scores": step["scores"]}
+        result |= {"choice": step["choice"]} if step["kind"] == "choice" else {}
+        result |= {"values": step["values"]} if step["kind"] == "ruling" else {}
+        record(
+            progress, Verb.CHOSE, f"{object_id(progress, run.scenario_id)}/{step['node']}", result
+        )
+    if ended:
+        record_scenario_result(progress, run.scenario_id, run.percent)
+
+
+def runs_query(user: User, module: Module, scenario_id: str) -> Select:
+    """The learner's runs of a scenario on every version of the module, oldest first."""
+    return (
+        select(ScenarioRun)
+        .join(ModuleVersion, ModuleVersion.id == ScenarioRun.module_version_id)
+        .where(
+            ScenarioRun.user_id == user.id,
+            ModuleVersion.module_id == module.id,
+            ScenarioRun.scenario_id == scenario_id,
+        )
+        .order_by(ScenarioRun.started_at, ScenarioRun.id)
+    )
+
+
+def runs_of(user: User, module: Module, scenario_id: str) -> list[ScenarioRun]:
+    return list(db.session.scalars(runs_query(user, module, scenario_id)))
+
+
+def cohort_paths(cohort_id: int, module: Module, scenario_id: str, first_only: bool) -> list[list]:
+    """The paths of the runs of the cohort's current members, in one query. With
+    `first_only`, each member's first run: what they did before seeing any debrief."""
+    members = select(CohortMember.user_id).where(
+        CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
+    )
+    rows = db.session.execute(
+        select(ScenarioRun.user_id, ScenarioRun.path)
+        .join(ModuleVersion, ModuleVersion.id == ScenarioRun.module_version_id)
+        .where(
+            ModuleVersion.module_id == module.id,
+            ScenarioRun.scenario_id == scenario_id,
+            ScenarioRun.user_id.in_(members),
+        )
+        .order_by(ScenarioRun.started_at, ScenarioRun.id)
+    ).all()
+    if not first_only:
+        return [path for _user, path in rows]
+    first: dict[int, list] = {}
+    for user_id, path in rows:
+        first.setdefault(user_id, path)
+    return list(first.values())

@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import InputRequired, NumberRange
+
+# Ruling value errors from the engine (trainer.learning.scenarios.parse_value), for the form.
+RULING_ERRORS = {
+    "missing": _l("Fill in this part of the ruling."),
+    "unknown-option": _l("Choose one of the options offered."),
+    "not-a-number": _l("Enter a number."),
+    "out-of-range": _l("Enter a number within the allowed range."),
+    "off-step": _l("Enter a number in the allowed steps."),
+}
+
+
+class StartRunForm(FlaskForm):
+    """Only the CSRF token: starting a run needs nothing else."""
+
+
+class ActForm(FlaskForm):
+    """One act in a run. `step` is how many acts the page was made after: an act applies only
+    while the run has not moved on, so a second submission of the same page changes nothing.
+    The choice (`choice`) and the ruling values (`f-<field id>`) are read by the view because
+    they depend on the node."""
+
+    step = IntegerField(validators=[InputRequired(), NumberRange(min=0)])

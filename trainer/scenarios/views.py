@@ -1,0 +1,215 @@
+"""The scenario player: landing, one node per page, debrief, run comparison, the class view.
+
+Views load, authorize (trainer/policy.py), call the engine (trainer/learning/scenarios.py) or
+its database services (trainer/learning/scenario_runs.py), commit once and render.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from trainer.extensions import db
+from trainer.learn.views import load_module
+from trainer.learning import progress as tracking
+from trainer.learning import scenario_runs as runs
+from trainer.learning import scenarios as engine
+from trainer.learning.content import ModuleContent, content_of
+from trainer.models import Cohort, Module, Role, ScenarioRun, cohort_trainers
+from trainer.policy import authorize, can, require
+from trainer.scenarios import bp
+from trainer.scenarios.forms import RULING_ERRORS, ActForm, StartRunForm
+
+BASE = "/<slug>/scenarios/<scenario_id>"
+MAX_COMPARED = 4
+
+
+# Loading ---------------------------------------------------------------------------------
+
+
+def load_scenario(slug: str, scenario_id: str, latest: bool = False):
+    """(module, content, scenario) on the learner's version, else (or if `latest`) the latest."""
+    module = load_module(slug)
+    progress = None if latest else tracking.find_progress(current_user, module)
+    version = progress.version if progress else module.latest_version
+    content = content_of(version)
+    scenario = content.scenarios.get(scenario_id)
+    if scenario is None:
+        abort(404)
+    return module, content, scenario
+
+
+def load_run(slug: str, scenario_id: str, run_id: int, action: str):
+    """(module, run, content, scenario) for a run of this scenario that the user may see."""
+    module = load_module(slug)
+    run = db.session.get(ScenarioRun, run_id)
+    if run is None:
+        abort(404)
+    authorize(action, run)
+    if run.version.module_id != module.id or run.scenario_id != scenario_id:
+        abort(404)
+    content = content_of(run.version)
+    return module, run, content, content.scenarios[scenario_id]
+
+
+def page(template: str, content: ModuleContent, scenario, status: int = 200, **context):
+    """Render with the helpers every scenario page uses."""
+    lang = str(get_locale())
+    reference_ids = tuple(ref.id for ref in content.meta.references)
+    return render_template(
+        f"scenarios/{template}",
+        content=content,
+        scenario=scenario,
+        md=lambda text: engine.text_html(text.get(lang), lang, reference_ids),
+        references={ref.id: ref for ref in content.meta.references},
+        **context,
+    ), status
+
+
+# Learner pages ---------------------------------------------------------------------------
+
+
+@bp.route(BASE)
+@require("learn.browse")
+def scenario(slug: str, scenario_id: str):
+    module, content, found = load_scenario(slug, scenario_id)
+    own = runs.runs_of(current_user, module, scenario_id)
+    resumable = next((r for r in reversed(own) if not r.finished), None)
+    return page(
+        "landing.html",
+        content,
+        found,
+        module=module,
+        runs=own,
+        resumable=resumable,
+        form=StartRunForm(),
+        class_view=can(current_user, "scenarios.class_view"),
+    )
+
+
+@bp.route(f"{BASE}/runs", methods=["POST"])
+@require("learn.browse")
+def new_run(slug: str, scenario_id: str):
+    module = load_module(slug)
+    if not StartRunForm().validate_on_submit():
+        abort(400)
+    progress = tracking.start(current_user, module)
+    found = content_of(progress.version).scenarios.get(scenario_id)
+    if found is None:
+        abort(404)
+    run = runs.start_run(progress, found)
+    db.session.commit()
+    return redirect(url_for(".play", slug=slug, scenario_id=scenario_id, run_id=run.id), 303)
+
+
+@bp.route(f"{BASE}/runs/<int:run_id>")
+@require("learn.browse")
+def play(slug: str, scenario_id: str, run_id: int):
+    module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.play_run")
+    if run.finished:
+        return redirect(url_for(".debrief", slug=slug, scenario_id=scenario_id, run_id=run.id))
+    html, status = play_page(module, run, content, found)
+    # Not kept by the browser: "back" asks the server, which shows where the run stands now.
+    return html, status, {"Cache-Control": "no-store"}
+
+
+def play_page(module: Module, run: ScenarioRun, content, found, errors=None, status=200):
+    node = engine.node_of(found, run.node_id)
+    choices = engine.offered_choices(node, run.state) if node.type == "decision" else []
+    return page(
+        "play.html",
+        content,
+        found,
+        status,
+        module=module,
+        run=run,
+        node=node,
+        choices=choices,
+        form=ActForm(formdata=None, step=run.steps),
+        errors={k: RULING_ERRORS[v] for k, v in (errors or {}).items()},
+        entered=request.form if errors else {},
+    )
+
+
+@bp.route(f"{BASE}/runs/<int:run_id>", methods=["POST"])
+@require("learn.browse")
+def act(slug: str, scenario_id: str, run_id: int):
+    module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.play_run")
+    form = ActForm()
+    if not form.validate_on_submit():
+        abort(400)
+    progress = tracking.start(current_user, module)
+    node = engine.node_of(found, run.node_id)
+    ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
+    try:
+        applied = runs.take_act(
+            run, progress, found, form.step.data, request.form.get("choice"), ruling
+        )
+    except engine.RulingInvalid as invalid:
+        return play_page(module, run, content, found, invalid.errors, 400)
+    except engine.ScenarioError:
+        abort(400)
+    db.session.commit()
+    if not applied:
+        flash(_l("That answer was already recorded; a trial goes only forward."), "error")
+    endpoint = ".debrief" if run.finished else ".play"
+    return redirect(url_for(endpoint, slug=slug, scenario_id=scenario_id, run_id=run.id), 303)
+
+
+@bp.route(f"{BASE}/runs/<int:run_id>/debrief")
+@require("learn.browse")
+def debrief(slug: str, scenario_id: str, run_id: int):
+    module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.view_run")
+    if not run.finished and run.user_id == current_user.id:
+        return redirect(url_for(".play", slug=slug, scenario_id=scenario_id, run_id=run.id))
+    data = engine.debrief(found, run.path, run.node_id if run.finished else None)
+    return page("debrief.html", content, found, module=module, run=run, data=data)
+
+
+@bp.route(f"{BASE}/compare")
+@require("learn.browse")
+def compare(slug: str, scenario_id: str):
+    module, content, found = load_scenario(slug, scenario_id)
+    ids = request.args.getlist("run", type=int)[:MAX_COMPARED]
+    columns = []
+    for run_id in dict.fromkeys(ids):
+        _, run, _content, run_scenario = load_run(slug, scenario_id, run_id, "scenarios.view_run")
+        ending = run.node_id if run.finished else None
+        columns.append((run, engine.debrief(run_scenario, run.path, ending)))
+    columns.sort(key=lambda column: (column[0].started_at, column[0].id))
+    return page("compare.html", content, found, module=module, columns=columns)
+
+
+# Trainer page ----------------------------------------------------------------------------
+
+
+@bp.route(f"{BASE}/class")
+@require("scenarios.class_view")
+def class_view(slug: str, scenario_id: str):
+    """How a cohort decided, for a debrief session in class."""
+    module, content, found = load_scenario(slug, scenario_id, latest=True)
+    cohort_id = request.args.get("cohort", type=int)
+    first_only = request.args.get("runs", "first") != "all"
+    cohort, counts = None, None
+    if cohort_id is not None:
+        authorize("scenarios.class_view", cohort_id)
+        cohort = db.session.get(Cohort, cohort_id) or abort(404)
+        counts = engine.tally(found, runs.cohort_paths(cohort_id, module, scenario_id, first_only))
+    return page(
+        "class.html",
+        content,
+        found,
+        module=module,
+        cohorts=visible_cohorts(),
+        cohort=cohort,
+        counts=counts,
+        first_only=first_only,
+    )
+
+
+def visible_cohorts() -> list[Cohort]:
+    query = select(Cohort).order_by(Cohort.name)
+    if current_user.role != Role.ADMIN:
+        query = query.join(cohort_trainers).where(cohort_trainers.c.user_id == current_user.id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,80 @@
+// Quiz pages without JavaScript work as plain forms; this adds background saving and a
+// countdown. Answers go to the same address as the form, asking for JSON back.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.quiz-form");
+  var status = document.querySelector(".autosave-status");
+  if (!form || !status || !window.fetch || !window.FormData) return;
+  var lang = document.documentElement.lang;
+  // The page supplies the messages in its language.
+  var words = {
+    saving: status.getAttribute("data-saving"),
+    saved: status.getAttribute("data-saved"),
+    failed: status.getAttribute("data-failed")
+  };
+  var timer = null;
+  var pending = false;
+
+  function say(text) { status.textContent = text; }
+
+  function save() {
+    timer = null;
+    pending = false;
+    var data = new FormData(form);
+    data.delete("go");
+    say(words.saving);
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    }).then(function (result) {
+      if (result.status === 409 && result.body.location) {
+        window.location.assign(result.body.location); // submitted, or the time is up
+      } else if (result.status === 200) {
+        var time = new Date().toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+        say(words.saved + " (" + time + ")");
+      } else if (result.body.errors) {
+        var messages = Object.keys(result.body.errors).map(function (k) { return result.body.errors[k]; });
+        say(messages.join(" "));
+      } else {
+        say(result.body.message || result.body.error || words.failed);
+      }
+    }).catch(function () { say(words.failed); });
+  }
+
+  function later(delay) {
+    pending = true;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, delay);
+  }
+
+  form.addEventListener("change", function () { later(300); });
+  form.addEventListener("input", function (event) {
+    if (event.target.matches("input[type=text], textarea")) later(2000); // typing: wait for a pause
+  });
+  // A pending save is dropped when the form itself is sent: the form carries the same answers.
+  form.addEventListener("submit", function () { if (timer) clearTimeout(timer); pending = false; });
+  window.addEventListener("pagehide", function () {
+    if (pending && navigator.sendBeacon) navigator.sendBeacon(form.action, new FormData(form));
+  });
+
+  var clock = document.querySelector(".timer[data-deadline]");
+  if (!clock) return;
+  var deadline = Date.parse(clock.getAttribute("data-deadline"));
+  var countdown = clock.querySelector(".countdown");
+  function tick() {
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    var minutes = Math.floor(left / 60), seconds = left % 60;
+    countdown.textContent = "(" + minutes + ":" + (seconds < 10 ? "0" : "") + seconds + ")";
+    if (left === 0) {
+      clearInterval(interval);
+      // The server submits the attempt when it is next touched; go and see the result.
+      setTimeout(function () { window.location.assign(clock.getAttribute("data-result-url")); }, 11000);
+    }
+  }
+  var interval = setInterval(tick, 1000);
+  tick();
+})();
