@@ -2,9 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
 from trainer.i18n import LANGUAGE_NAMES
 from trainer.models import Profession, Role
@@ -80,6 +87,21 @@ def role_field():
 def locale_field():
     return SelectField(
         _l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+    )
+
+
+class InviteLimitsForm(FlaskForm):
+    """How long an invite code lasts and how many people may use it."""
+
+    days = IntegerField(
+        _l("Valid for (days)"),
+        default=14,
+        validators=[NumberRange(1, 365, _l("Between %(min)s and %(max)s."))],
+    )
+    max_uses = IntegerField(
+        _l("Number of people who can use it"),
+        default=30,
+        validators=[NumberRange(1, 10000, _l("Between %(min)s and %(max)s."))],
     )
 
 

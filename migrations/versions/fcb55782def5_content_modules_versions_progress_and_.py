@@ -50,7 +50,7 @@ def upgrade():
     op.create_table('learning_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('verb', sa.Enum('experienced', 'completed', 'answered', 'attempted', 'passed', 'failed', 'chose', 'initialized', name='verb', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('verb', sa.Enum('experienced', 'completed', 'answered', 'attempted', 'passed', 'failed', 'chose', 'initialized', 'earned', name='verb', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('object_id', sa.String(length=255), nullable=False),
     sa.Column('module_version_id', sa.Integer(), nullable=False),
     sa.Column('result', sa.JSON(), nullable=True),

@@ -14,7 +14,16 @@ from tests.web.certificates_support import complete_example
 from trainer.extensions import db
 from trainer.learning import certificates
 from trainer.learning import progress as tracking
-from trainer.models import Certificate, Cohort, CohortMember, Progress, Role, User
+from trainer.models import (
+    Certificate,
+    Cohort,
+    CohortMember,
+    LearningEvent,
+    Progress,
+    Role,
+    User,
+    Verb,
+)
 from trainer.models.certificates import CODE_ALPHABET
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler")
@@ -87,7 +96,11 @@ def test_a_second_completion_issues_nothing_new(app, holder, certificate):
     with app.app_context():
         progress = db.session.scalar(select(Progress).where(Progress.user_id == holder.id))
         assert certificates.issue_certificate(progress).id == certificate.id
+        earned = db.session.scalars(
+            select(LearningEvent.result).where(LearningEvent.verb == Verb.EARNED)
+        ).all()
     assert count_certificates(app) == 1
+    assert earned == [{"certificate_id": certificate.id}]  # one "earned" event, not two
 
 
 def test_the_database_refuses_a_second_certificate_for_the_same_version(app, certificate):

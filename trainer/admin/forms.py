@@ -1,9 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SearchField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import BooleanField, SearchField
+from wtforms.validators import Length, Optional
 
-from trainer.forms import email_field, name_field, new_password_fields, profession_field, role_field
+from trainer.forms import (
+    InviteLimitsForm,
+    email_field,
+    name_field,
+    new_password_fields,
+    profession_field,
+    role_field,
+)
 
 
 class UserSearchForm(FlaskForm):
@@ -28,16 +35,6 @@ class UserEditForm(FlaskForm):
     active = BooleanField(_l("Account active (can sign in)"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(InviteLimitsForm):
     role = role_field()
     profession = profession_field(_l("Profession of those who register"))
-    days = IntegerField(
-        _l("Valid for (days)"),
-        default=14,
-        validators=[NumberRange(1, 365, _l("Between %(min)s and %(max)s."))],
-    )
-    max_uses = IntegerField(
-        _l("Number of people who can use it"),
-        default=30,
-        validators=[NumberRange(1, 10000, _l("Between %(min)s and %(max)s."))],
-    )

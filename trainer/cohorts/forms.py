@@ -4,14 +4,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from trainer.forms import InviteLimitsForm
 from trainer.learning.dashboard import OVERDUE
 from trainer.models import Profession, Status
 from trainer.models.users import PROFESSION_LABELS
@@ -61,17 +61,8 @@ class RosterConfirmForm(FlaskForm):
     payload = HiddenField(validators=[DataRequired()])
 
 
-class CohortInviteForm(FlaskForm):
-    days = IntegerField(
-        _l("Valid for (days)"),
-        default=14,
-        validators=[NumberRange(1, 365, _l("Between %(min)s and %(max)s."))],
-    )
-    max_uses = IntegerField(
-        _l("Number of people who can use it"),
-        default=30,
-        validators=[NumberRange(1, 10000, _l("Between %(min)s and %(max)s."))],
-    )
+class CohortInviteForm(InviteLimitsForm):
+    """An invite that registers people straight into the cohort."""
 
 
 class DashboardFilterForm(FlaskForm):

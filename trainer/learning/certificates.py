@@ -16,7 +16,7 @@ from trainer.extensions import db
 from trainer.learning import progress as tracking
 from trainer.learning.content import content_of
 from trainer.learning.pdf import CertificateData
-from trainer.models import Certificate, Progress, User
+from trainer.models import Certificate, Progress, User, Verb
 from trainer.models.certificates import CODE_MAX
 from trainer.models.types import utcnow
 
@@ -70,6 +70,8 @@ def issue_certificate(progress: Progress) -> Certificate | None:
             db.session.add(certificate)
     except IntegrityError:
         return find_certificate(progress.user_id, progress.module_version_id)
+    object_id = f"{progress.module.slug}/certificate"
+    tracking.record(progress, Verb.EARNED, object_id, {"certificate_id": certificate.id})
     return certificate
 
 

@@ -23,6 +23,7 @@ class Verb(enum.StrEnum):
     FAILED = "failed"
     CHOSE = "chose"
     INITIALIZED = "initialized"
+    EARNED = "earned"  # a certificate was issued
 
 
 class LearningEvent(db.Model):
