@@ -37,6 +37,8 @@ def make_app(tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
+            # scrypt costs ~50 ms a hash; the KDF itself is tested in tests/unit/test_accounts.py.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
         config.update(overrides)
         app = create_app(config)

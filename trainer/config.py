@@ -43,6 +43,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "USERS_PER_PAGE": 25,
+        "PASSWORD_HASH_METHOD": "scrypt",  # Werkzeug's default KDF; tests use a cheap one
     }
     config.update(overrides or {})
     if config["SECRET_KEY"] is None:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from trainer import accounts
+from trainer import accounts, create_app
 from trainer.extensions import db
 from trainer.models import InviteCode, Role
 from trainer.models.types import utcnow
@@ -21,10 +21,15 @@ def test_email_is_stored_normalized_and_unique(ctx):
         accounts.create_user("ANNA@example.org", "Другая Анна", "long-password-2")
 
 
-def test_password_is_hashed_with_a_modern_kdf(ctx):
-    user = accounts.create_user("a@example.org", "A", "long-password-1")
-    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
-    assert "long-password-1" not in user.password_hash
+def test_password_is_hashed_with_scrypt_by_default(make_app):
+    app = make_app(
+        PASSWORD_HASH_METHOD=create_app({"SECRET_KEY": "x"}).config["PASSWORD_HASH_METHOD"]
+    )
+    with app.app_context():
+        user = accounts.create_user("a@example.org", "A", "long-password-1")
+        assert user.password_hash.startswith("scrypt:")
+        assert "long-password-1" not in user.password_hash
+        assert accounts.authenticate("a@example.org", "long-password-1") is user
 
 
 def test_authenticate(ctx):
