@@ -1,0 +1,69 @@
+"""The real curriculum in modules/: valid, and every scenario ending reachable by playing it."""
+
+from collections import deque
+from pathlib import Path
+
+import pytest
+
+from trainer.content.sync import module_folders
+from trainer.content.validate import load_module
+from trainer.learning import scenarios as engine
+
+MODULES = module_folders(Path(__file__).resolve().parents[2] / "modules")
+SCENARIOS = [
+    (folder.name, scenario)
+    for folder in MODULES
+    for scenario in (load_module(folder).package.scenarios.values() if MODULES else [])
+]
+
+
+@pytest.mark.parametrize("folder", MODULES, ids=lambda f: f.name)
+def test_every_module_is_valid(folder):
+    assert [str(e) for e in load_module(folder).errors] == []
+
+
+def any_valid_ruling(node) -> dict[str, str]:
+    values = {}
+    for field in node.fields:
+        if field.kind == "choice":
+            values[field.id] = field.options[0].id
+        else:
+            values[field.id] = str(field.expert if field.expert is not None else field.min or 0)
+    return values
+
+
+def reachable_endings(scenario) -> set[str]:
+    """Play every choice in every reachable state (rulings never change the state)."""
+    start = (scenario.start, tuple(sorted(engine.initial_variables(scenario).items())))
+    seen, queue, endings = {start}, deque([start]), set()
+    while queue:
+        node_id, frozen = queue.popleft()
+        node = engine.node_of(scenario, node_id)
+        if engine.is_ending(node):
+            endings.add(node_id)
+            continue
+        variables = dict(frozen)
+        if node.type == "decision":
+            choices = [c.id for c in engine.offered_choices(node, variables)]
+            outcomes = [engine.apply_choice(node, variables, c) for c in choices]
+        elif node.type == "ruling":
+            outcomes = [engine.submit_ruling(node, variables, any_valid_ruling(node))]
+        else:
+            outcomes = [engine.go_on(node, variables)]
+        for outcome in outcomes:
+            state = (outcome.next_node, tuple(sorted(outcome.variables.items())))
+            if state not in seen:
+                seen.add(state)
+                queue.append(state)
+    return endings
+
+
+@pytest.mark.parametrize("module, scenario", SCENARIOS, ids=lambda x: getattr(x, "id", x))
+def test_every_ending_is_reached_by_playing(module, scenario):
+    endings = {node.id for node in scenario.nodes if node.type == "ending"}
+    assert reachable_endings(scenario) == endings
+
+
+@pytest.mark.parametrize("module, scenario", SCENARIOS, ids=lambda x: getattr(x, "id", x))
+def test_the_expert_path_ends_in_an_ending(module, scenario):
+    assert engine.expert_ending(scenario, engine.expert_path(scenario)) is not None
