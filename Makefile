@@ -45,9 +45,10 @@ extract-messages: $(VENV)/.installed
 		-o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
-# Browser tests drive Debian's Chromium; Playwright never downloads a browser here.
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here); the
+# certificate tests read PDFs back with poppler's pdftotext and pdffonts.
 chromium:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
