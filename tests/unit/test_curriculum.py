@@ -67,3 +67,18 @@ def test_every_ending_is_reached_by_playing(module, scenario):
 @pytest.mark.parametrize("module, scenario", SCENARIOS, ids=lambda x: getattr(x, "id", x))
 def test_the_expert_path_ends_in_an_ending(module, scenario):
     assert engine.expert_ending(scenario, engine.expert_path(scenario)) is not None
+
+
+def test_the_judges_module_has_what_its_issue_asks_for():
+    from trainer.content.stats import module_stats
+
+    package = load_module(
+        Path(__file__).resolve().parents[2] / "modules" / "maine-arkhangelsk-judges"
+    ).package
+    stats = module_stats(package)
+    quiz = package.quizzes["final"]
+    assert stats["lessons"] >= 7 and stats["scenarios"] >= 3
+    assert sum(stats["questions"].values()) >= 30 and quiz.draw >= 20 and quiz.pass_mark == 80
+    assert sum(1 for n in stats["questions"].values() if n) >= 5 and stats["questions"]["numeric"]
+    assert package.meta.certificate and package.meta.credit_hours > 0 and package.meta.law_as_of
+    assert package.meta.glossary and stats["references"] > 0
