@@ -11,8 +11,8 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from trainer.cohorts.queries import runs_cohort, taught_learner_ids
 from trainer.extensions import db, login_manager
+from trainer.learning.cohort_queries import runs_cohort, taught_learner_ids
 from trainer.models import CohortMember, Role, User
 
 

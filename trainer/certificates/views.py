@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from trainer.certificates import bp
 from trainer.certificates.forms import RevokeForm, VerifyForm
-from trainer.cohorts.queries import taught_learner_ids
 from trainer.extensions import db, limiter
 from trainer.learning import certificates
+from trainer.learning.cohort_queries import taught_learner_ids
 from trainer.learning.pdf import LANG_CHOICES, render_certificate
 from trainer.models import Certificate, Progress
 from trainer.policy import authorize, require

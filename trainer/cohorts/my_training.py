@@ -2,7 +2,7 @@
 
 from flask_babel import to_user_timezone
 
-from trainer.cohorts.queries import learner_assignments
+from trainer.learning.cohort_queries import learner_assignments
 from trainer.learning.content import content_of
 from trainer.learning.dashboard import AssignedModule, assigned_modules
 from trainer.models.types import utcnow

@@ -25,7 +25,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import select
 
-from trainer.cohorts import charts, queries
+from trainer.cohorts import charts
 from trainer.cohorts.forms import (
     STATUS_LABELS,
     AssignmentForm,
@@ -48,6 +48,7 @@ from trainer.cohorts.operations import (
 from trainer.extensions import db
 from trainer.forms import ActionForm
 from trainer.i18n import localized
+from trainer.learning import cohort_queries as queries
 from trainer.learning import dashboard
 from trainer.learning.content import content_of
 from trainer.learning.enrolment import (

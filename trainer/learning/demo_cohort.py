@@ -8,8 +8,8 @@ import click
 from sqlalchemy import insert, select
 
 from trainer.accounts import find_by_email
-from trainer.cohorts.queries import synced_modules
 from trainer.extensions import db
+from trainer.learning.cohort_queries import synced_modules
 from trainer.learning.completion import is_complete, percent_done, requirements
 from trainer.learning.content import content_of
 from trainer.learning.enrolment import unusable_password

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from trainer.cohorts.queries import pinned_version_id
 from trainer.extensions import db
+from trainer.learning.cohort_queries import pinned_version_id
 from trainer.learning.completion import is_complete, percent_done
 from trainer.learning.content import content_of
 from trainer.models import LearningEvent, Module, ModuleVersion, Progress, Status, User, Verb

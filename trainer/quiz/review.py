@@ -8,9 +8,9 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from trainer.cohorts.queries import taught_learner_ids
 from trainer.extensions import db
 from trainer.learning import attempts as service
+from trainer.learning.cohort_queries import taught_learner_ids
 from trainer.learning.content import content_of
 from trainer.models import AttemptState, QuizAttempt
 from trainer.models.types import utcnow

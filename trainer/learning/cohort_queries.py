@@ -1,4 +1,8 @@
-"""Who teaches whom: the queries that every trainer-facing page filters by."""
+"""Who teaches whom, and the cohort reads of the dashboard and the cohort pages.
+
+Domain queries (the lower floor): trainer.policy, the learning engines and the blueprints use
+them; this module imports no blueprint.
+"""
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
