@@ -23,4 +23,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"
 
-CMD ["sh", "-c", "flask db upgrade && (flask modules sync || true) && exec gunicorn --bind 0.0.0.0:8000 --workers 3 --access-logfile - 'trainer:create_app()'"]
+CMD ["sh", "-c", "flask db upgrade && (flask modules sync || true) && exec gunicorn -c python:trainer.gunicorn_conf 'trainer:create_app()'"]

@@ -3,7 +3,8 @@
 from flask import Flask
 from sqlalchemy import event
 
-from trainer import cli, errors, security
+from trainer import cli, errors, inputs, security
+from trainer.transactions import retry_every_view
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
@@ -13,7 +14,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(build_config(app.instance_path, config))
     register_extensions(app)
+    inputs.register(app)  # the id converter, before the routes that use it
     register_blueprints(app)
+    retry_every_view(app)
     errors.register(app)
     security.register(app)
     cli.register(app)

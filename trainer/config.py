@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 LANGUAGES = ("ru", "en")
@@ -16,6 +17,7 @@ class ConfigError(RuntimeError):
 def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     production = env.get("TRAINER_ENV", "development") == "production"
+    https = env.get("TRAINER_HTTPS", "0") == "1"
     config = {
         "TRAINER_ENV": "production" if production else "development",
         "SECRET_KEY": env.get("SECRET_KEY") or None,
@@ -31,15 +33,22 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRAINER_CERTIFICATE_LOGO": env.get("TRAINER_CERTIFICATE_LOGO") or None,  # PNG/JPEG path
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
+        # Served over HTTPS only: browsers are told to never use plain HTTP (HSTS).
+        "TRAINER_HTTPS": https,
+        "SESSION_COOKIE_SECURE": production or https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production or https,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long lessons outlive an hour
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;20 per hour",
+        # Failed sign-ins: one address on one account is refused past PAIR; an account is
+        # slowed down, never locked, past ACCOUNT; one address is refused past ADDRESS.
+        "LOGIN_RATE_LIMIT_PAIR": "5 per minute;20 per hour",
+        "LOGIN_RATE_LIMIT_ACCOUNT": "5 per minute;50 per hour",
         "LOGIN_RATE_LIMIT_ADDRESS": "30 per minute",
+        "LOGIN_SLOWDOWN_SECONDS": 1.5,
         "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "USERS_PER_PAGE": 25,
@@ -54,6 +63,17 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("Refusing to run in production with debug on.")
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+def check_workers(workers: int, env=os.environ) -> None:
+    """Rate limits counted in memory are per process: several workers need a shared store."""
+    production = env.get("TRAINER_ENV", "development") == "production"
+    storage = env.get("RATELIMIT_STORAGE_URI", "memory://")
+    if production and workers > 1 and storage.startswith("memory://"):
+        raise ConfigError(
+            f"{workers} workers with RATELIMIT_STORAGE_URI={storage}: each worker would count "
+            "sign-in attempts on its own. Set RATELIMIT_STORAGE_URI=redis://... or run one worker."
+        )
 
 
 def database_url(url: str | None, instance_path: str) -> str:

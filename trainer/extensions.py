@@ -1,6 +1,5 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,8 +27,3 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
-
-
-def submitted_email() -> str:
-    """Rate-limit key for sign-in per account, whatever address it comes from."""
-    return "account:" + (request.form.get("email") or "").strip().lower()

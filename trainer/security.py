@@ -1,7 +1,8 @@
 """Response headers, session revocation and the sign-in loader."""
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from trainer.extensions import db, login_manager
 from trainer.models import User
@@ -19,6 +20,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -38,7 +41,17 @@ def register(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["TRAINER_HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if current_user.is_authenticated and not has_cache_policy(response):
+            # A signed-in page or export is for that person only: no cache keeps a copy.
+            response.cache_control.no_store = True
         return response
+
+
+def has_cache_policy(response) -> bool:
+    """Static files and content-addressed assets say themselves how long they keep."""
+    return request.endpoint == "static" or response.cache_control.max_age is not None
 
 
 @login_manager.user_loader

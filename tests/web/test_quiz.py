@@ -136,7 +136,7 @@ def test_autosave_answers_json(app, setup):
         url(attempt_id), data={"shown": "arrival-time", "a.arrival-time": "25,0"}, headers=JSON
     )
     assert response.status_code == 200
-    assert response.json == {"saved": ["arrival-time"], "errors": {}}
+    assert response.json == {"saved": ["arrival-time"], "errors": {}, "revisions": {"arrival-time": 1}}
     assert saved(app, attempt_id) == {"arrival-time": 25.0}
 
 
@@ -163,6 +163,7 @@ def test_an_option_that_does_not_exist_is_refused(app, setup):
     client.post(url(attempt_id), data={"shown": "first-priority", "a.first-priority": "safety"})
     bad = {"shown": ["first-priority", "interview-together"], "a.first-priority": "dance"}
     bad["a.interview-together"] = "false"
+    bad["revision-first-priority"] = "1"  # the page showed the answer saved above
     response = client.post(url(attempt_id), data=bad)
     assert response.status_code == 200
     assert "This answer is not one of the options." in response.text

@@ -5,6 +5,7 @@ that time limits are tested without waiting.
 """
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -146,6 +147,8 @@ def draw(quiz: Quiz, rng) -> list[dict]:
 class SaveResult:
     saved: list[str]
     errors: dict[str, object]  # question id -> message
+    stale: list[str]  # refused: the stored answer changed after the page was shown
+    revisions: dict[str, int]  # question id -> revision of the stored answer now (0: none)
 
 
 def expire_if_due(attempt: QuizAttempt, now: datetime) -> bool:
@@ -160,11 +163,20 @@ def is_late(attempt: QuizAttempt, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 
-def save_answers(attempt: QuizAttempt, shown: list[str], form, now: datetime) -> SaveResult:
+def save_answers(
+    attempt: QuizAttempt,
+    shown: list[str],
+    form,
+    now: datetime,
+    seen: Mapping[str, int] | None = None,
+) -> SaveResult:
     """Save the answers to the questions `shown` on the page; a blank one clears its answer.
 
-    A question that is not in the attempt refuses the whole request; an invalid answer
-    is refused alone, and the learner's other answers are saved.
+    `seen` holds the revision of each stored answer when the page was rendered (0: none); an
+    answer stored since then is not overwritten by that page. None: the caller works on the
+    answers as stored now (no page was shown). A question that is not in the
+    attempt refuses the whole request; an invalid or stale answer is refused alone, and the
+    learner's other answers are saved.
     """
     unknown = [qid for qid in shown if qid not in attempt.question_ids]
     if unknown:
@@ -174,19 +186,42 @@ def save_answers(attempt: QuizAttempt, shown: list[str], form, now: datetime) ->
     _claim_open(attempt, now)
     questions = {q.id: q for q in questions_of(attempt)}
     existing = {a.question_id: a for a in attempt.answers}
-    result = SaveResult([], {})
+    seen = revisions(attempt) if seen is None else seen
+    result = SaveResult([], {}, [], {})
     for question_id in dict.fromkeys(shown):
         question = questions[question_id]
+        stored = existing.get(question_id)
+        if revision_of(stored) != seen.get(question_id, 0):
+            result.stale.append(question_id)
+            result.errors[question_id] = STALE_MESSAGE
+            continue
         try:
             response = grading.type_of(question).parse(question, attempt.layout(question_id), form)
         except grading.InvalidAnswer as error:
             result.errors[question_id] = error.message
             continue
-        _store(attempt, existing.get(question_id), question_id, response, now)
+        _store(attempt, stored, question_id, response, now)
         result.saved.append(question_id)
-    _record_first_answers(attempt, [q for q in result.saved if q not in existing])
+    first = [a.question_id for a in attempt.answers if a.question_id not in existing]
+    _record_first_answers(attempt, first)
     db.session.flush()
+    result.revisions = revisions(attempt)
     return result
+
+
+STALE_MESSAGE = _l(
+    "This answer was changed in another window after this page was opened, so it was not "
+    "overwritten. Reload the page to see the saved answer."
+)
+
+
+def revision_of(answer: QuizAnswer | None) -> int:
+    return answer.revision if answer is not None else 0
+
+
+def revisions(attempt: QuizAttempt) -> dict[str, int]:
+    """Question id -> revision of its stored answer, for the page to send back."""
+    return {a.question_id: a.revision for a in attempt.answers}
 
 
 def _claim_open(attempt: QuizAttempt, now: datetime) -> None:
@@ -214,7 +249,8 @@ def _store(attempt, answer: QuizAnswer | None, question_id: str, response, now) 
 
 
 def _record_first_answers(attempt: QuizAttempt, question_ids: list[str]) -> None:
-    """One "answered" event per question and attempt, not one per autosave."""
+    """One "answered" event per question and attempt, when its first answer is stored: not
+    one per autosave, and none for a question left blank."""
     if not question_ids:
         return
     progress = db.session.scalar(

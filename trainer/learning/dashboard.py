@@ -8,6 +8,7 @@ learners (id, name, email, profession), assignments (id, module_id, due_on) and 
 
 import csv
 import io
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -162,8 +163,9 @@ def score_histogram(scores: list[float], width: int = 10) -> list[Bin]:
 
 
 def neutralise(value):
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe.
+    Spreadsheets read a fullwidth "＝" as "=", so the check is made on the NFKC form."""
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value).startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

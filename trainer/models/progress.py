@@ -67,7 +67,12 @@ class Progress(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every update, which matches only the version it read: of two requests that
+    # change one learner's progress at once, the later fails and runs again (transactions.py).
+    row_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()
     version: Mapped[ModuleVersion] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}

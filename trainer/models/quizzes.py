@@ -110,5 +110,11 @@ class QuizAnswer(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Bumped by every change; a page sends the revision it showed, and a save from a page
+    # older than the stored answer is refused (trainer/learning/attempts.py).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
     reviewed_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": revision}

@@ -6,8 +6,10 @@ import math
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from trainer.errors import render_error
 from trainer.extensions import db
 from trainer.learning import attempts as service
 from trainer.learning.cohort_queries import taught_learner_ids
@@ -16,6 +18,10 @@ from trainer.models import AttemptState, QuizAttempt
 from trainer.models.types import utcnow
 from trainer.policy import authorize, require
 from trainer.quiz import review_bp as bp
+
+NOT_SUBMITTED = _l(
+    "The learner is still working on this attempt. It can be marked once it is submitted."
+)
 
 
 @bp.route("/")
@@ -31,6 +37,8 @@ def queue():
 def attempt(attempt_id: int):
     attempt = db.get_or_404(QuizAttempt, attempt_id)
     authorize("quiz.review.grade", attempt)
+    if attempt.state == AttemptState.OPEN:
+        return render_error(409, _("Not submitted yet"), NOT_SUBMITTED)
     errors = {}
     if request.method == "POST" and attempt.state == AttemptState.AWAITING_REVIEW:
         scores, errors = read_scores(attempt)

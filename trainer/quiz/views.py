@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from trainer.extensions import db
+from trainer.inputs import PAGE_MAX, ascii_int, db_int
 from trainer.learn.views import load_module
 from trainer.learning import attempts as service
 from trainer.learning import grading
@@ -132,7 +133,7 @@ def attempt(slug: str, quiz_id: str, attempt_id: int):
     touch(attempt)
     if attempt.state != AttemptState.OPEN:
         return redirect(attempt_url(attempt, "quiz.result"))
-    return render_page(attempt, request.args.get("page", 1, type=int))
+    return render_page(attempt, request.args.get("page", 1, type=db_int))
 
 
 def render_page(attempt: QuizAttempt, page: int, errors=None, typed=None):
@@ -141,10 +142,12 @@ def render_page(attempt: QuizAttempt, page: int, errors=None, typed=None):
     page = min(max(page, 1), pages)
     first = (page - 1) * per_page()
     saved = service.answered(attempt)
+    revisions = service.revisions(attempt)
     entries = [
         {
             "number": first + n,
             "id": question.id,
+            "revision": revisions.get(question.id, 0),
             "type": grading.type_of(question),
             # Ids and texts only: nothing on this page says which answer is correct.
             "view": grading.type_of(question).public(question, attempt.layout(question.id)),
@@ -175,11 +178,10 @@ def render_page(attempt: QuizAttempt, page: int, errors=None, typed=None):
 @require("learn.browse")
 def save(slug: str, quiz_id: str, attempt_id: int):
     attempt = load_attempt(slug, quiz_id, attempt_id)
-    page = request.form.get("page", 1, type=int)
+    page = request.form.get("page", 1, type=db_int)
+    shown = request.form.getlist("shown")
     try:
-        result = service.save_answers(
-            attempt, request.form.getlist("shown"), request.form, utcnow()
-        )
+        result = service.save_answers(attempt, shown, request.form, utcnow(), seen_revisions())
     except service.AttemptClosed as error:
         db.session.commit()  # an attempt whose time ran out has just been submitted
         return refuse(error.message, 409, attempt_url(attempt, "quiz.result"))
@@ -189,12 +191,23 @@ def save(slug: str, quiz_id: str, attempt_id: int):
     db.session.commit()
     if wants_json():
         errors = {k: str(v) for k, v in result.errors.items()}
-        return {"saved": result.saved, "errors": errors}, 422 if errors else 200
+        body = {"saved": result.saved, "errors": errors, "revisions": result.revisions}
+        return body, 422 if errors else 200
     if result.errors:
-        typed = {k: as_typed(request.form, k) for k in result.errors}
+        # A refused answer is shown as typed, to correct it; a stale one as stored now.
+        typed = {k: as_typed(request.form, k) for k in result.errors if k not in result.stale}
         page = attempt.question_ids.index(next(iter(result.errors))) // per_page() + 1
         return render_page(attempt, page, result.errors, typed)
     return redirect(next_location(attempt, page, request.form.get("go", "stay")))
+
+
+def seen_revisions() -> dict[str, int]:
+    """The revision of each answer as the page showed it; an unreadable one matches none."""
+    seen = {}
+    for question_id in request.form.getlist("shown"):
+        revision = ascii_int(request.form.get(f"revision-{question_id}", "0"))
+        seen[question_id] = -1 if revision is None else revision
+    return seen
 
 
 def as_typed(form, question_id: str) -> dict:
@@ -217,7 +230,7 @@ def next_location(attempt: QuizAttempt, page: int, go: str) -> str:
         page += 1
     elif go == "previous":
         page -= 1
-    elif go.startswith("page-") and go[5:].isdigit():
+    elif go.startswith("page-") and ascii_int(go[5:], PAGE_MAX) is not None:
         page = int(go[5:])
     else:
         flash(_("Your answers are saved."), "success")

@@ -13,13 +13,26 @@
     failed: status.getAttribute("data-failed")
   };
   var timer = null;
-  var pending = false;
+  var pending = false;   // answers changed since the last save was sent
+  var inflight = false;  // a save is on its way: the next waits for its new revisions
 
   function say(text) { status.textContent = text; }
 
-  function save() {
+  // Each answer carries the revision the page last saw; the server refuses to overwrite an
+  // answer saved since (in another tab), so the page keeps its revisions up to date.
+  function remember(revisions) {
+    Object.keys(revisions || {}).forEach(function (id) {
+      var field = form.querySelector('input[name="revision-' + id + '"]');
+      if (field) field.value = revisions[id];
+    });
+  }
+
+  function save(keepalive) {
+    if (timer) clearTimeout(timer);
     timer = null;
+    if (inflight) { pending = true; return; }
     pending = false;
+    inflight = true;
     var data = new FormData(form);
     data.delete("go");
     say(words.saving);
@@ -27,10 +40,12 @@
       method: "POST",
       body: data,
       credentials: "same-origin",
+      keepalive: !!keepalive,
       headers: { "Accept": "application/json" }
     }).then(function (response) {
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (result) {
+      remember(result.body.revisions);
       if (result.status === 409 && result.body.location) {
         window.location.assign(result.body.location); // submitted, or the time is up
       } else if (result.status === 200) {
@@ -42,7 +57,10 @@
       } else {
         say(result.body.message || result.body.error || words.failed);
       }
-    }).catch(function () { say(words.failed); });
+    }).catch(function () { say(words.failed); }).then(function () {
+      inflight = false;
+      if (pending) save();
+    });
   }
 
   function later(delay) {
@@ -57,9 +75,11 @@
   });
   // A pending save is dropped when the form itself is sent: the form carries the same answers.
   form.addEventListener("submit", function () { if (timer) clearTimeout(timer); pending = false; });
-  window.addEventListener("pagehide", function () {
-    if (pending && navigator.sendBeacon) navigator.sendBeacon(form.action, new FormData(form));
+  // Leaving or hiding the page (another tab, a reload, a phone's home button) sends what waits.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && pending) save(true);
   });
+  window.addEventListener("pagehide", function () { if (pending) save(true); });
 
   var clock = document.querySelector(".timer[data-deadline]");
   if (!clock) return;

@@ -1,0 +1,75 @@
+"""What the edge accepts: numbers the database can hold, text without control characters.
+
+Python is generous where databases are not: `str.isdigit` accepts "²" and "①" that `int`
+refuses, `int` makes numbers past a BIGINT, and a NUL byte is a fine `str` that PostgreSQL will
+not store. These checks turn such input into a clear 4xx before it reaches the domain.
+"""
+
+import re
+import unicodedata
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
+
+from trainer.errors import render_error
+
+BIGINT_MAX = 2**63 - 1
+PAGE_MAX = 1_000_000
+ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
+# Text may hold tabs and line breaks; no other control character (NUL among them).
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+CONTROL_TITLE = _l("Characters that cannot be accepted")
+CONTROL_MESSAGE = _l(
+    "What you sent contains control characters (such as a NUL byte) that text cannot hold. "
+    "Remove them and send it again; nothing was saved."
+)
+
+
+def ascii_int(text: str | None, maximum: int = BIGINT_MAX) -> int | None:
+    """The number written in ASCII digits, if it is at most `maximum`; else None."""
+    if text is None or not ASCII_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+def db_int(text: str) -> int:
+    """For `request.args.get(..., type=db_int)`: refuses what a BIGINT column cannot hold."""
+    value = ascii_int(text)
+    if value is None:
+        raise ValueError(text)
+    return value
+
+
+def has_control_characters(text: str) -> bool:
+    return any(
+        unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS for ch in text
+    )
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:id>` that matches only ids a BIGINT column can hold: larger ones are a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", BIGINT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_unstorable_input():
+    texts = [request.path]
+    for fields in (request.args, request.form):
+        for name, values in fields.lists():
+            texts += [name, *values]
+    if any(has_control_characters(text) for text in texts):
+        return render_error(400, CONTROL_TITLE, CONTROL_MESSAGE)
+    page = request.args.get("page")
+    if page is not None and ascii_int(page, PAGE_MAX) is None:
+        abort(404)
+    return None
+
+
+def register(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIntConverter
+    app.before_request(refuse_unstorable_input)
