@@ -128,7 +128,8 @@ def test_a_decision_whose_every_choice_is_conditional(module_copy):
         for choice in node(d, "decide")["choices"]:
             choice["when"] = [{"var": "evidence", "op": ">", "value": 0}]
 
-    assert "decide" in one(scenario_errors(module_copy, all_conditional), "every choice has a")
+    message = one(scenario_errors(module_copy, all_conditional), "no choice is offered")
+    assert message.endswith("decide (path: at the start; variables: evidence=0, spoke-alone=false)")
 
 
 def test_every_text_needs_both_languages(module_copy):

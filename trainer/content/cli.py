@@ -23,19 +23,27 @@ def _folders(paths: tuple[str, ...]) -> list[Path]:
 
 
 @modules_cli.command("validate")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
-def validate_command(paths):
-    """Check modules (default: every module in modules/); report every error."""
+def validate_command(strict, paths):
+    """Check modules (default: every module in modules/); report every error and warning."""
     folders = _folders(paths)
     failed = 0
     for folder in folders:
-        errors = load_module(folder).errors
-        failed += bool(errors)
-        for error in errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{folder.name}: {f'{len(errors)} error(s)' if errors else 'ok'}")
-    click.echo(f"{len(folders)} module(s) checked, {failed} with errors.")
+        result = load_module(folder)
+        errors, warnings = result.errors, result.warnings
+        failed += bool(errors) or (strict and bool(warnings))
+        for problem in [*errors, *warnings]:
+            click.echo(str(problem), err=True)
+        click.echo(f"{folder.name}: {_verdict(len(errors), len(warnings))}")
+    click.echo(f"{len(folders)} module(s) checked, {failed} failed{' (strict)' if strict else ''}.")
     sys.exit(1 if failed else 0)
+
+
+def _verdict(errors: int, warnings: int) -> str:
+    parts = [f"{errors} error(s)"] if errors else []
+    parts += [f"{warnings} warning(s)"] if warnings else []
+    return ", ".join(parts) or "ok"
 
 
 @modules_cli.command("sync")

@@ -188,6 +188,18 @@ Question = Annotated[
 ]
 
 
+class QuizSection(Strict):
+    """A part of the pool with its own draw, so that every attempt covers every topic."""
+
+    id: Ident
+    title: Text | None = None
+    draw: int | None = Field(default=None, ge=1, description="None: every question of it")
+    questions: list[Ident] = Field(min_length=1)
+
+
+SHOW_ANSWERS = ("after_submit", "after_pass", "after_last_attempt", "never")
+
+
 class Quiz(Strict):
     id: Ident
     title: Text
@@ -197,7 +209,10 @@ class Quiz(Strict):
     shuffle_questions: bool = False
     shuffle_options: bool = False
     time_limit_minutes: int | None = Field(default=None, ge=1, le=600)
-    show_answers: Literal["after_submit", "after_pass", "never"] = "after_submit"
+    show_answers: Literal["after_submit", "after_pass", "after_last_attempt", "never"] = (
+        "after_submit"
+    )
+    sections: list[QuizSection] = []
     questions: list[Question] = Field(min_length=1)
 
 
@@ -267,6 +282,7 @@ class Choice(Strict):
     feedback: Text
     reference: Ident | None = None
     expert: bool = False  # on the path an experienced professional would take
+    points_once: bool = False  # in a loop: scores only the first time a run takes it
 
 
 class RulingOption(Strict):
@@ -298,6 +314,7 @@ class RulingField(Strict):
     unit: Text | None = None
     bands: list[NumericBand] = []
     expert: str | float | None = None  # the expert's option id or value
+    shuffle: bool = True  # options shown in an order of the run's own; false for a scale
 
 
 class Debrief(Strict):
@@ -321,6 +338,7 @@ class DecisionNode(Strict):
     title: Text | None = None
     text: Text
     choices: list[Choice] = Field(min_length=2)
+    shuffle: bool = True  # choices shown in an order of the run's own; false for a scale
 
 
 class RulingNode(Strict):
@@ -330,6 +348,8 @@ class RulingNode(Strict):
     text: Text
     fields: list[RulingField] = Field(min_length=1)
     next: Ident
+    shuffle: bool = True  # false: every field's options in the written order
+    points_once: bool = False  # in a loop: scores only the first time a run gives it
 
 
 class EndingNode(Strict):
@@ -356,3 +376,5 @@ class Scenario(Strict):
     rubric: list[Dimension] = Field(min_length=1)
     start: Ident
     nodes: list[ScenarioNode] = Field(min_length=2)
+    # The checker follows a run through any one node at most this many times.
+    loop_limit: int = Field(default=5, ge=1, le=50)

@@ -14,39 +14,23 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trainer.content.markdown import render_markdown
+from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of
 from trainer.content.schema import (
     NODE_TYPES,
     QUESTION_TYPES,
     SCHEMA_VERSION,
     ChoiceQuestion,
-    DecisionNode,
-    EndingNode,
     LessonEntry,
     ModuleMeta,
     PartEntry,
     Quiz,
     Reference,
-    RulingNode,
     Scenario,
 )
-from trainer.learning.scenarios import expert_path, expert_stop, is_ending, node_of
+from trainer.content.validate_scenario import check_scenario
 
-LANGS = ("ru", "en")
-LANG_NAMES = {"ru": "Russian", "en": "English"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-@dataclass(frozen=True)
-class ContentError:
-    file: str
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 @dataclass
@@ -85,6 +69,7 @@ class LoadResult:
     folder: Path
     package: ModulePackage | None = None
     errors: list[ContentError] = field(default_factory=list)
+    warnings: list[ContentError] = field(default_factory=list)  # a package despite them
 
 
 def asset_url(sha256: str, path: str) -> str:
@@ -96,6 +81,7 @@ class _Checker:
     def __init__(self, folder: Path):
         self.folder = folder
         self.errors: list[ContentError] = []
+        self.warnings: list[ContentError] = []
 
     def shown(self, path: Path) -> str:
         try:
@@ -105,6 +91,9 @@ class _Checker:
 
     def error(self, path: Path, field_path: str, message: str, line: int | None = None) -> None:
         self.errors.append(ContentError(self.shown(path), field_path, message, line))
+
+    def warn(self, path: Path, field_path: str, message: str, line: int | None = None) -> None:
+        self.warnings.append(ContentError(self.shown(path), field_path, message, line, True))
 
     def read_yaml(self, path: Path):
         """(data, node tree) or (None, None) after reporting why."""
@@ -173,11 +162,11 @@ def load_module(folder: Path) -> LoadResult:
     assets: dict[str, Asset] = {}
     lessons = _check_lessons(check, outline, assets, nodes)
     quizzes = _check_parts(check, outline, "quizzes", Quiz, _check_quiz)
-    scenarios = _check_parts(check, outline, "scenarios", Scenario, _check_scenario)
+    scenarios = _check_parts(check, outline, "scenarios", Scenario, check_scenario)
     if meta is not None:
         _check_manifest_ids(check, meta, manifest, nodes)
 
-    result.errors = check.errors
+    result.errors, result.warnings = check.errors, check.warnings
     if not check.errors:
         package = ModulePackage(meta, lessons, quizzes, scenarios, assets, content_hash(folder))
         result.package = package
@@ -322,6 +311,16 @@ def _check_quiz(check: _Checker, meta: ModuleMeta | Outline, quiz: Quiz, path: P
         check.error(
             path, "draw", f"draws {quiz.draw} questions from a pool of {len(quiz.questions)}"
         )
+    _check_sections(check, quiz, path, nodes)
+    if quiz.attempts is None and quiz.show_answers == "after_submit":
+        check.warn(
+            path,
+            "show_answers",
+            "with unlimited attempts, showing the correct answers after every submission "
+            "gives the whole pool away; use after_pass, or set `attempts` and use "
+            "after_last_attempt",
+            line_of(nodes, ["show_answers"]),
+        )
     for i, question in enumerate(quiz.questions):
         where = ["questions", i]
         if question.reference and question.reference not in reference_ids:
@@ -347,253 +346,35 @@ def _check_quiz(check: _Checker, meta: ModuleMeta | Outline, quiz: Quiz, path: P
                 )
 
 
-def _check_scenario(
-    check: _Checker, meta: ModuleMeta | Outline, scenario: Scenario, path: Path, nodes
-) -> None:
-    """The scenario graph and everything its nodes name; one message per kind of problem,
-    naming every offending node (modelled on oppia's exploration validation)."""
-    ids = [node.id for node in scenario.nodes]
-    check.duplicates(path, "nodes", ids)
-    for name in ("variables", "rubric"):
-        check.duplicates(path, name, [item.id for item in getattr(scenario, name)])
-    for name in ("parties", "documents"):
-        items = getattr(scenario.case_file, name)
-        check.duplicates(path, f"case_file.{name}", [item.id for item in items])
-    if scenario.start not in ids:
-        check.error(path, "start", f"no node with id '{scenario.start}'", line_of(nodes, ["start"]))
-    elif any(n.id == scenario.start and isinstance(n, EndingNode) for n in scenario.nodes):
-        message = "a scenario cannot start at an ending"
-        check.error(path, "start", message, line_of(nodes, ["start"]))
-    report = _ScenarioReport(check, scenario, path, nodes)
-    _check_graph(report, scenario)
-    _check_names(report, scenario, {ref.id for ref in meta.references})
-    _check_types(report, scenario)
-    _check_rulings(report, scenario)
-    _check_scenario_texts(report, scenario, [ref.id for ref in meta.references])
-    _check_expert_path(report, scenario)
-
-
-class _ScenarioReport:
-    """Collects offending nodes per kind of problem and reports each kind once."""
-
-    def __init__(self, check: _Checker, scenario: Scenario, path: Path, nodes):
-        self.check, self.path, self.nodes = check, path, nodes
-        self.index: dict[str, int] = {}
-        for i, node in enumerate(scenario.nodes):
-            self.index.setdefault(node.id, i)
-
-    def __call__(self, problem: str, offenders: list[tuple[str, str | None]]) -> None:
-        if not offenders:
-            return
-        named = ", ".join(f"{node} ({detail})" if detail else node for node, detail in offenders)
-        where = ["nodes", self.index.get(offenders[0][0], 0)]
-        self.check.error(self.path, "nodes", f"{problem}: {named}", line_of(self.nodes, where))
-
-
-def _targets(node) -> list[tuple[str, str]]:
-    """(where, target id) for each edge leaving the node."""
-    if isinstance(node, DecisionNode):
-        return [(f"choices[{c.id}].next", c.next) for c in node.choices]
-    if isinstance(node, EndingNode):
-        return []
-    return [("next", node.next)]
-
-
-def _check_graph(report: _ScenarioReport, scenario: Scenario) -> None:
-    edges = {n.id: [t for _, t in _targets(n) if t in report.index] for n in scenario.nodes}
-    report(
-        "targets that do not exist",
-        [
-            (n.id, f"{where} → {target}")
-            for n in scenario.nodes
-            for where, target in _targets(n)
-            if target not in report.index
-        ],
-    )
-    if scenario.start in report.index:
-        reached = _walk([scenario.start], edges)
-        report(
-            f"nodes not reachable from the start '{scenario.start}'",
-            [(n, None) for n in report.index if n not in reached],
-        )
-    backwards: dict[str, list[str]] = {n: [] for n in edges}
-    for source, targets in edges.items():
-        for target in targets:
-            backwards[target].append(source)
-    endings = [n.id for n in scenario.nodes if isinstance(n, EndingNode)]
-    stuck = [n for n in report.index if n not in _walk(endings, backwards)]
-    looping = [n for n in stuck if n in _walk(edges[n], edges)]
-    report("loops with no way out to an ending", [(n, None) for n in looping])
-    report(
-        "dead ends: no ending can be reached from",
-        [(n, None) for n in stuck if n not in looping],
-    )
-    report(
-        "every choice has a condition, so none may be offered",
-        [
-            (n.id, None)
-            for n in scenario.nodes
-            if isinstance(n, DecisionNode) and all(c.when for c in n.choices)
-        ],
-    )
-    for n in scenario.nodes:
-        if isinstance(n, DecisionNode):
-            report.check.duplicates(
-                report.path, f"nodes[{n.id}].choices", [c.id for c in n.choices]
-            )
-
-
-def _walk(starts: list[str], edges: dict[str, list[str]]) -> set[str]:
-    seen, todo = set(), list(starts)
-    while todo:
-        node = todo.pop()
-        if node not in seen:
-            seen.add(node)
-            todo.extend(edges.get(node, []))
-    return seen
-
-
-def _scored(node) -> list[tuple[str, object]]:
-    """(where, item) for each choice, ruling option and band: the things that carry scores,
-    feedback and a reference."""
-    if isinstance(node, DecisionNode):
-        return [(f"choice {c.id}", c) for c in node.choices]
-    if isinstance(node, RulingNode):
-        items = [(f"{f.id}: {o.id}", o) for f in node.fields for o in f.options]
-        bands = [(f, i, b) for f in node.fields for i, b in enumerate(f.bands)]
-        return items + [(f"{f.id}: band {i + 1}", b) for f, i, b in bands]
-    return []
-
-
-def _check_names(report: _ScenarioReport, scenario: Scenario, reference_ids: set[str]) -> None:
-    variables = {v.id for v in scenario.variables}
-    dimensions = {d.id for d in scenario.rubric}
-    used_vars, used_dims, used_refs = [], [], []
-    for node in scenario.nodes:
-        for where, item in _scored(node):
-            named = [w.var for w in getattr(item, "when", [])]
-            named += [e.var for e in getattr(item, "effects", [])]
-            used_vars += [(node.id, f"{where} uses '{v}'") for v in named if v not in variables]
-            unknown = [d for d in item.scores if d not in dimensions]
-            used_dims += [(node.id, f"{where} scores '{d}'") for d in unknown]
-            if item.reference and item.reference not in reference_ids:
-                used_refs.append((node.id, f"{where} cites '{item.reference}'"))
-        if isinstance(node, EndingNode):
-            missing = [r for r in node.debrief.references if r not in reference_ids]
-            used_refs += [(node.id, f"debrief cites '{r}'") for r in missing]
-    report("variables that are not declared under `variables`", used_vars)
-    report("rubric dimensions that are not declared under `rubric`", used_dims)
-    report("references that are not in module.yaml", used_refs)
-
-
-def _check_types(report: _ScenarioReport, scenario: Scenario) -> None:
-    """Flags hold true/false and numbers numbers; ordering compares numbers only."""
-    kinds = {v.id: v.type for v in scenario.variables}
-    report(
-        "variables whose initial value does not fit their type",
-        [(v.id, v.type) for v in scenario.variables if _mismatch(v.type, v.initial, True)],
-    )
-    conditions, effects = [], []
-    for node in scenario.nodes:
-        for where, item in _scored(node):
-            for w in getattr(item, "when", []):
-                kind = kinds.get(w.var)
-                ordering = kind == "flag" and w.op not in ("==", "!=")
-                if kind and (ordering or _mismatch(kind, w.value)):
-                    conditions.append((node.id, f"{where}: {w.var} {w.op} {w.value}"))
-            for e in getattr(item, "effects", []):
-                if _bad_effect(kinds.get(e.var), e):
-                    effects.append((node.id, f"{where}: {e.var}"))
-    report("conditions that compare a flag with a number or a number with true/false", conditions)
-    report("effects that need exactly one of `set` or `add`, fitting the variable's type", effects)
-
-
-def _mismatch(kind: str, value, allow_zero: bool = False) -> bool:
-    if kind == "flag":
-        return not isinstance(value, bool) and not (allow_zero and value == 0)
-    return isinstance(value, bool)
-
-
-def _bad_effect(kind: str | None, effect) -> bool:
-    if kind is None:
-        return False  # reported as undeclared
-    if (effect.set is None) == (effect.add is None):
-        return True
-    if effect.add is not None:
-        return kind == "flag"
-    return _mismatch(kind, effect.set)
-
-
-def _check_rulings(report: _ScenarioReport, scenario: Scenario) -> None:
-    shapes, experts, bands = [], [], []
-    for node in scenario.nodes:
-        if not isinstance(node, RulingNode):
-            continue
-        report.check.duplicates(
-            report.path, f"nodes[{node.id}].fields", [f.id for f in node.fields]
-        )
-        for f in node.fields:
-            shapes += [(node.id, f"{f.id}: {problem}") for problem in _field_shape(f)]
-            if not _expert_fits(f):
-                experts.append((node.id, f"{f.id}: {f.expert}"))
-            if f.kind == "number" and f.min is not None and f.max is not None:
-                outside = [b for b in f.bands if b.min > b.max or b.min < f.min or b.max > f.max]
-                bands += [(node.id, f"{f.id}: {b.min}..{b.max}") for b in outside]
-    report("ruling fields of the wrong shape", shapes)
-    report("ruling `expert` values that are not an option or lie outside min..max", experts)
-    report("ruling bands that are empty or lie outside the field's min..max", bands)
-
-
-def _field_shape(f) -> list[str]:
-    if f.kind == "choice":
-        problems = [] if len(f.options) >= 2 else ["a choice field needs at least two options"]
-        if f.bands or f.min is not None or f.max is not None:
-            problems.append("a choice field has no min, max or bands")
-        ids = [o.id for o in f.options]
-        return problems + (["option ids repeat"] if len(ids) != len(set(ids)) else [])
-    if f.min is None or f.max is None or f.min >= f.max:
-        return ["a number field needs min below max"]
-    if f.step <= 0:
-        return ["step must be positive"]
-    return ["a number field has no options"] if f.options else []
-
-
-def _expert_fits(f) -> bool:
-    if f.expert is None:
-        return True
-    if f.kind == "choice":
-        return any(o.id == f.expert for o in f.options)
-    if isinstance(f.expert, str) or f.min is None or f.max is None:
-        return False
-    return f.min <= f.expert <= f.max
-
-
-def _check_expert_path(report: _ScenarioReport, scenario: Scenario) -> None:
-    """Scores are measured against the expert path, so it must reach an ending."""
-    edges = [t for n in scenario.nodes for _, t in _targets(n)]
-    if any(t not in report.index for t in [scenario.start, *edges]):
-        return  # reported as targets that do not exist
-    steps = expert_path(scenario)
-    stop = expert_stop(scenario, steps)
-    if not is_ending(node_of(scenario, stop)):
-        report(
-            "the expert path (`expert: true` choices, rulings' `expert` values) does not reach "
-            "an ending; it stops at",
-            [(stop, "no expert choice is offered there, or the path would loop")],
-        )
-
-
-def _check_scenario_texts(report: _ScenarioReport, scenario: Scenario, reference_ids: list) -> None:
-    """Scene texts and exhibits are Markdown: report what the renderer would drop."""
-    numbers = {ident: n for n, ident in enumerate(reference_ids, start=1)}
-    texts = [(n.id, n.text) for n in scenario.nodes]
-    texts += [(f"case_file.documents[{d.id}]", d.body) for d in scenario.case_file.documents]
-    problems = []
-    for owner, text in texts:
-        for lang in LANGS:
-            out = render_markdown(text.get(lang), lang, numbers, lambda _path: None)
-            problems += [(owner, f"{LANG_NAMES[lang]}: {p}") for p in out.problems]
-    report("Markdown problems", problems)
+def _check_sections(check: _Checker, quiz: Quiz, path: Path, nodes) -> None:
+    """Sections divide the pool: each question in exactly one, each draw within its section,
+    and a quiz-wide `draw` equal to the sum of the sections' draws."""
+    if not quiz.sections:
+        return
+    check.duplicates(path, "sections", [s.id for s in quiz.sections])
+    known = {q.id for q in quiz.questions}
+    placed = Counter(qid for section in quiz.sections for qid in section.questions)
+    for i, section in enumerate(quiz.sections):
+        where = ["sections", i]
+        unknown = [qid for qid in section.questions if qid not in known]
+        if unknown:
+            message = f"no question with id {', '.join(repr(q) for q in unknown)}"
+            check.error(path, dotted([*where, "questions"]), message, line_of(nodes, where))
+        if section.draw and section.draw > len(section.questions):
+            message = f"draws {section.draw} questions from a section of {len(section.questions)}"
+            check.error(path, dotted([*where, "draw"]), message, line_of(nodes, where))
+    twice = sorted(qid for qid, count in placed.items() if count > 1 and qid in known)
+    if twice:
+        message = f"questions in more than one section: {', '.join(twice)}"
+        check.error(path, "sections", message, line_of(nodes, ["sections"]))
+    missing = [q.id for q in quiz.questions if q.id not in placed]
+    if missing:
+        message = f"questions in no section (every question needs one): {', '.join(missing)}"
+        check.error(path, "sections", message, line_of(nodes, ["sections"]))
+    total = sum(min(s.draw or len(s.questions), len(s.questions)) for s in quiz.sections)
+    if quiz.draw is not None and quiz.draw != total:
+        message = f"draw {quiz.draw} differs from the sections' draws, which add up to {total}"
+        check.error(path, "draw", message, line_of(nodes, ["draw"]))
 
 
 def content_hash(folder: Path) -> str:
@@ -604,13 +385,6 @@ def content_hash(folder: Path) -> str:
             continue
         digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def dotted(loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def friendly(err: dict, loc: list) -> str:
@@ -629,23 +403,3 @@ def friendly(err: dict, loc: list) -> str:
     if kind == "string_pattern_mismatch" and last in ("id", "slug"):
         return "ids use lower-case Latin letters, digits and hyphens (e.g. night-call)"
     return err["msg"]
-
-
-def line_of(nodes, loc) -> int | None:
-    """The 1-based line of the YAML node at `loc` (or of its nearest existing parent)."""
-    node, line = nodes, None
-    for part in loc:
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-        else:
-            node = None
-    if node is not None:
-        line = node.start_mark.line + 1
-    return line

@@ -8,6 +8,7 @@ variables, the next node and one step for the run's path. A step is a plain dict
 Texts are not copied into steps: the debrief looks them up in the pinned module version.
 """
 
+import hmac
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,11 +16,32 @@ from functools import lru_cache
 from math import isclose, isfinite
 
 from trainer.content.markdown import render_markdown
+from trainer.content.scenario_graph import (  # noqa: F401  (the engine's public names)
+    COMPARE,
+    MAX_EXPERT_STEPS,
+    ScenarioError,
+    Scores,
+    Variables,
+    add_scores,
+    apply_effects,
+    band_of,
+    choice_step,
+    chosen_option,
+    expert_ending,
+    expert_path,
+    expert_stop,
+    holds,
+    initial_variables,
+    is_ending,
+    node_of,
+    offered_choices,
+    path_scores,
+    ruling_step,
+    value_scores,
+)
 from trainer.content.schema import (
     Choice,
-    Condition,
     DecisionNode,
-    Effect,
     EndingNode,
     NarrativeNode,
     NumericBand,
@@ -28,13 +50,6 @@ from trainer.content.schema import (
     RulingOption,
     Scenario,
 )
-
-Variables = dict[str, float | bool]
-Scores = dict[str, float]
-
-
-class ScenarioError(Exception):
-    """An act that the scenario does not allow at this point (a tampered or stale request)."""
 
 
 class ChoiceNotOffered(ScenarioError):
@@ -61,57 +76,6 @@ class Outcome:
     step: dict
 
 
-# Nodes, conditions and effects ------------------------------------------------------------
-
-
-def node_of(scenario: Scenario, node_id: str):
-    node = next((n for n in scenario.nodes if n.id == node_id), None)
-    if node is None:
-        raise ScenarioError(f"no node '{node_id}'")
-    return node
-
-
-def is_ending(node) -> bool:
-    return isinstance(node, EndingNode)
-
-
-def initial_variables(scenario: Scenario) -> Variables:
-    return {
-        v.id: (bool(v.initial) if v.type == "flag" else float(v.initial))
-        for v in scenario.variables
-    }
-
-
-COMPARE = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def holds(condition: Condition, variables: Variables) -> bool:
-    return COMPARE[condition.op](variables.get(condition.var, 0), condition.value)
-
-
-def offered_choices(node: DecisionNode, variables: Variables) -> list[Choice]:
-    """The choices whose conditions all hold, in the author's order."""
-    return [c for c in node.choices if all(holds(w, variables) for w in c.when)]
-
-
-def apply_effects(effects: Iterable[Effect], variables: Variables) -> Variables:
-    """A new dict: `set` replaces a value, `add` adds to a number."""
-    result = dict(variables)
-    for effect in effects:
-        if effect.set is not None:
-            result[effect.var] = effect.set
-        if effect.add is not None:
-            result[effect.var] = float(result.get(effect.var, 0)) + effect.add
-    return result
-
-
 # Acts ------------------------------------------------------------------------------------
 
 
@@ -122,17 +86,20 @@ def go_on(node, variables: Variables) -> Outcome:
     return Outcome(dict(variables), node.next, {"node": node.id, "kind": "narrative", "scores": {}})
 
 
-def apply_choice(node, variables: Variables, choice_id: str) -> Outcome:
+def apply_choice(node, variables: Variables, choice_id: str, path: Iterable[dict] = ()) -> Outcome:
+    """Take an offered choice; `path` is the run's path so far (for `points_once`)."""
     if not isinstance(node, DecisionNode):
         raise WrongAct(f"node '{node.id}' is not a decision")
     choice = next((c for c in offered_choices(node, variables) if c.id == choice_id), None)
     if choice is None:
         raise ChoiceNotOffered(f"choice '{choice_id}' is not offered at '{node.id}'")
-    step = {"node": node.id, "kind": "choice", "choice": choice.id, "scores": dict(choice.scores)}
+    step = choice_step(node, choice, path)
     return Outcome(apply_effects(choice.effects, variables), choice.next, step)
 
 
-def submit_ruling(node, variables: Variables, raw: Mapping[str, str]) -> Outcome:
+def submit_ruling(
+    node, variables: Variables, raw: Mapping[str, str], path: Iterable[dict] = ()
+) -> Outcome:
     """Check every field (all errors at once), then score each value."""
     if not isinstance(node, RulingNode):
         raise WrongAct(f"node '{node.id}' is not a ruling")
@@ -145,9 +112,7 @@ def submit_ruling(node, variables: Variables, raw: Mapping[str, str]) -> Outcome
             values[ruling_field.id] = value
     if errors:
         raise RulingInvalid(errors)
-    scores = add_scores(*(value_scores(f, values[f.id]) for f in node.fields))
-    step = {"node": node.id, "kind": "ruling", "values": values, "scores": scores}
-    return Outcome(dict(variables), node.next, step)
+    return Outcome(dict(variables), node.next, ruling_step(node, values, path))
 
 
 def parse_value(
@@ -177,57 +142,69 @@ def parse_value(
     return number, None
 
 
-def chosen_option(ruling_field: RulingField, value) -> RulingOption | None:
-    return next((o for o in ruling_field.options if o.id == value), None)
-
-
-def band_of(ruling_field: RulingField, value) -> NumericBand | None:
-    """The first band that holds the value (bands may share a boundary)."""
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    return next((b for b in ruling_field.bands if b.min <= value <= b.max), None)
-
-
-def value_scores(ruling_field: RulingField, value) -> Scores:
-    scored = (
-        chosen_option(ruling_field, value)
-        if ruling_field.kind == "choice"
-        else band_of(ruling_field, value)
-    )
-    return dict(scored.scores) if scored else {}
-
-
 def act(
     scenario: Scenario,
     node_id: str,
     variables: Variables,
     choice: str | None,
     ruling: Mapping[str, str],
+    path: Iterable[dict] = (),
 ) -> Outcome:
-    """Dispatch by node type: what the player's one POST does."""
+    """Dispatch by node type: what the player's one POST does. `path` is the run's path so
+    far: a `points_once` choice or ruling scores only once in it."""
     node = node_of(scenario, node_id)
     if isinstance(node, NarrativeNode):
         return go_on(node, variables)
     if isinstance(node, DecisionNode):
-        return apply_choice(node, variables, choice or "")
+        return apply_choice(node, variables, choice or "", path)
     if isinstance(node, RulingNode):
-        return submit_ruling(node, variables, ruling)
+        return submit_ruling(node, variables, ruling, path)
     raise WrongAct(f"the run has ended at '{node.id}'")
 
 
+# The order a run shows ---------------------------------------------------------------------
+
+
+def keyed_order(ids: Iterable[str], key: bytes) -> list[str]:
+    """The ids sorted by a keyed hash: fixed by the key, unpredictable without it."""
+    return sorted(ids, key=lambda ident: hmac.new(key, ident.encode(), "sha256").digest())
+
+
+def run_order(ids: list[str], keys: list[bytes]) -> list[str]:
+    """The order the latest of a learner's runs shows, given one secret key per run (first to
+    latest). Each run gets its keyed order, turned by one place where it would repeat the run
+    before it: a new run always shows a new order when there are two items or more."""
+    shown: list[str] = list(ids)
+    for n, key in enumerate(keys):
+        order = keyed_order(ids, key)
+        if n and len(order) > 1 and order == shown:
+            order = order[1:] + order[:1]
+        shown = order
+    return shown
+
+
+def shown_choices(node: DecisionNode, variables: Variables, keys: list[bytes]) -> list[Choice]:
+    """The offered choices in the run's order, or in the written order with `shuffle: false`."""
+    ids = [c.id for c in node.choices]
+    order = run_order(ids, keys) if node.shuffle else ids
+    offered = {c.id: c for c in offered_choices(node, variables)}
+    return [offered[i] for i in order if i in offered]
+
+
+def shown_options(node: RulingNode, keys_of) -> dict[str, list[RulingOption]]:
+    """Each choice field's options in the run's order (`keys_of(field id)` gives the keys),
+    or in the written order where the node or the field says `shuffle: false`."""
+    shown = {}
+    for ruling_field in node.fields:
+        by_id = {o.id: o for o in ruling_field.options}
+        ids = list(by_id)
+        if node.shuffle and ruling_field.shuffle:
+            ids = run_order(ids, keys_of(ruling_field.id))
+        shown[ruling_field.id] = [by_id[i] for i in ids]
+    return shown
+
+
 # Scoring and the debrief -------------------------------------------------------------------
-
-
-def add_scores(*deltas: Mapping[str, float]) -> Scores:
-    totals: Scores = {}
-    for delta in deltas:
-        for dimension, points in delta.items():
-            totals[dimension] = totals.get(dimension, 0) + points
-    return totals
-
-
-def path_scores(path: Iterable[dict]) -> Scores:
-    return add_scores(*(step.get("scores", {}) for step in path))
 
 
 def percent(learner: Scores, expert: Scores) -> int:
@@ -236,58 +213,6 @@ def percent(learner: Scores, expert: Scores) -> int:
     if expert_total <= 0:
         return 0
     return max(0, min(100, round(100 * sum(learner.values()) / expert_total)))
-
-
-MAX_EXPERT_STEPS = 1000  # a backstop for loops whose counters keep changing
-
-
-def expert_path(scenario: Scenario) -> list[dict]:
-    """The steps an experienced professional takes: narratives go on, decisions take the first
-    offered `expert: true` choice, rulings take each field's `expert` value. Stops at an ending,
-    at a decision with no offered expert choice, or when it would loop: the walk is
-    deterministic, so meeting a node again with the same variables means it would never end."""
-    steps, variables, node_id, seen = [], initial_variables(scenario), scenario.start, set()
-    while len(steps) < MAX_EXPERT_STEPS:
-        state = (node_id, tuple(sorted(variables.items())))
-        if state in seen:
-            break
-        seen.add(state)
-        outcome = _expert_act(node_of(scenario, node_id), variables)
-        if outcome is None:
-            break
-        steps.append(outcome.step)
-        variables, node_id = outcome.variables, outcome.next_node
-    return steps
-
-
-def _expert_act(node, variables: Variables) -> Outcome | None:
-    if isinstance(node, NarrativeNode):
-        return go_on(node, variables)
-    if isinstance(node, DecisionNode):
-        expert = next((c for c in offered_choices(node, variables) if c.expert), None)
-        return apply_choice(node, variables, expert.id) if expert else None
-    if isinstance(node, RulingNode):
-        values = {f.id: f.expert for f in node.fields if f.expert is not None}
-        scores = add_scores(*(value_scores(f, values[f.id]) for f in node.fields if f.id in values))
-        step = {"node": node.id, "kind": "ruling", "values": values, "scores": scores}
-        return Outcome(dict(variables), node.next, step)
-    return None
-
-
-def expert_stop(scenario: Scenario, steps: list[dict]) -> str:
-    """The node where the expert path ends: an ending, or where it got stuck."""
-    if not steps:
-        return scenario.start
-    last, step = node_of(scenario, steps[-1]["node"]), steps[-1]
-    if isinstance(last, DecisionNode):
-        return next(c.next for c in last.choices if c.id == step["choice"])
-    return last.next
-
-
-def expert_ending(scenario: Scenario, steps: list[dict]) -> str | None:
-    """The ending the expert path leads to, if it reaches one."""
-    stop = expert_stop(scenario, steps)
-    return stop if is_ending(node_of(scenario, stop)) else None
 
 
 @dataclass(frozen=True)
