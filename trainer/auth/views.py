@@ -1,0 +1,122 @@
+import time
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from trainer import accounts, throttle
+from trainer.auth import bp
+from trainer.auth.forms import LoginForm, RegisterForm
+from trainer.extensions import db, limiter
+from trainer.forms import ActionForm
+from trainer.models import Profession, Role
+from trainer.urls import safe_next
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
+
+
+TOO_MANY_FAILURES = _l(
+    "Too many wrong passwords for this account from your address. Wait a few minutes and try "
+    "again, or ask your trainer or administrator to reset the password."
+)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def login():
+    form = LoginForm(next=request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(safe_next(form.next.data, url_for("main.index")))
+    if form.validate_on_submit():
+        email, address = form.email.data, get_remote_address()
+        verdict = throttle.before_sign_in(email, address)
+        if verdict.refused:
+            form.password.errors.append(str(TOO_MANY_FAILURES))
+            return render_template("auth/login.html", form=form), 429
+        if verdict.delay:
+            time.sleep(verdict.delay)  # the account is under attack: slowed, never locked
+        user = accounts.authenticate(email, form.password.data)
+        if user is None:
+            throttle.failed_sign_in(email, address)
+            form.password.errors.append(_("The email or password is not correct."))
+        else:
+            throttle.signed_in(email, address)
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data, url_for("main.index")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if ActionForm().validate_on_submit():
+        # Signing out here signs out everywhere: other browsers' cookies stop working too.
+        current_user.end_all_sessions()
+        db.session.commit()
+        logout_user()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_address_limit, methods=["POST"])
+def register():
+    open_registration = current_app.config["TRAINER_OPEN_REGISTRATION"]
+    form = RegisterForm(code=request.args.get("code"))
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    if form.validate_on_submit():
+        user = _register(form, open_registration)
+        if user is not None:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form, open_registration=open_registration)
+
+
+INVITE_ERRORS = {
+    "unknown": lambda: _("This invite code is not known. Check it with your trainer."),
+    "expired": lambda: _("This invite code has expired. Ask your trainer for a new one."),
+    "used_up": lambda: _("This invite code has been used as many times as allowed."),
+}
+
+
+def _register(form: RegisterForm, open_registration: bool):
+    role, profession = Role.LEARNER, Profession(form.profession.data)
+    invite = None
+    if form.code.data:
+        try:
+            invite = accounts.redeem_invite(form.code.data)
+        except accounts.InviteUnusable as error:
+            form.code.errors.append(INVITE_ERRORS[str(error)]())
+            return None
+        role, profession = invite.role, invite.profession or profession
+    elif not open_registration:
+        form.code.errors.append(_("An invite code is required to register."))
+        return None
+    cohort_id = invite.cohort_id if invite is not None else None
+    claimed = cohort_id and accounts.claim_imported_account(
+        form.email.data, form.name.data, form.password.data, form.locale.data, cohort_id
+    )
+    try:
+        user = claimed or accounts.create_user(
+            form.email.data,
+            form.name.data,
+            form.password.data,
+            role=role,
+            profession=profession,
+            locale=form.locale.data,
+        )
+    except accounts.EmailTaken:
+        db.session.rollback()
+        form.email.errors.append(_("An account with this email already exists. Sign in instead."))
+        return None
+    if cohort_id:
+        accounts.join_cohort(user, cohort_id)  # a cohort invite enrols the new account
+    return user
