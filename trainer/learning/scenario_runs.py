@@ -1,12 +1,14 @@
 """Scenario runs in the database: start one, apply an act once, list runs. Services flush;
 the view commits."""
 
+import hmac
 from collections.abc import Mapping
 
+from flask import current_app
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from trainer.content.schema import Scenario
+from trainer.content.schema import Choice, DecisionNode, RulingNode, RulingOption, Scenario
 from trainer.extensions import db
 from trainer.learning import scenarios as engine
 from trainer.learning.progress import record, record_scenario_result
@@ -66,7 +68,7 @@ def take_act(
     double submit or a stale page): nothing changes. Raises ScenarioError for a tampered act."""
     if run.finished or run.steps != at_step:
         return False
-    outcome = engine.act(scenario, run.node_id, run.state, choice, ruling)
+    outcome = engine.act(scenario, run.node_id, run.state, choice, ruling, run.path)
     ended = engine.is_ending(engine.node_of(scenario, outcome.next_node))
     path = [*run.path, outcome.step]
     changes = {
@@ -100,6 +102,30 @@ def take_act(
         set_committed_value(run, name, value)
     _record_act(progress, run, outcome.step, ended)
     return True
+
+
+# The order a run shows its choices ---------------------------------------------------------
+
+
+def order_keys(run: ScenarioRun, node_id: str, part: str = "") -> list[bytes]:
+    """One secret key per run of this learner, version and scenario, up to this run: the
+    order is frozen with the run (a reload shows it again) and differs from the run before.
+    Nothing is stored: the keys come from the app's secret key, so the page cannot tell."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    base = f"scenario-order:{run.user_id}:{run.module_version_id}:{run.scenario_id}"
+    return [
+        hmac.new(secret, f"{base}:{number}:{node_id}:{part}".encode(), "sha256").digest()
+        for number in range(1, run.number + 1)
+    ]
+
+
+def shown_choices(run: ScenarioRun, node: DecisionNode) -> list[Choice]:
+    return engine.shown_choices(node, run.state, order_keys(run, node.id))
+
+
+def shown_options(run: ScenarioRun, node: RulingNode) -> dict[str, list[RulingOption]]:
+    return engine.shown_options(node, lambda field_id: order_keys(run, node.id, field_id))
 
 
 def _record_act(progress: Progress, run: ScenarioRun, step: dict, ended: bool) -> None:

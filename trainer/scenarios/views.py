@@ -116,7 +116,9 @@ def play(slug: str, scenario_id: str, run_id: int):
 
 def play_page(module: Module, run: ScenarioRun, content, found, errors=None, status=200):
     node = engine.node_of(found, run.node_id)
-    choices = engine.offered_choices(node, run.state) if node.type == "decision" else []
+    # Choices and ruling options in the run's own order, frozen with the run.
+    choices = runs.shown_choices(run, node) if node.type == "decision" else []
+    options = runs.shown_options(run, node) if node.type == "ruling" else {}
     return page(
         "play.html",
         content,
@@ -126,6 +128,7 @@ def play_page(module: Module, run: ScenarioRun, content, found, errors=None, sta
         run=run,
         node=node,
         choices=choices,
+        options=options,
         form=ActForm(formdata=None, step=run.steps),
         errors={k: RULING_ERRORS[v] for k, v in (errors or {}).items()},
         entered=request.form if errors else {},
