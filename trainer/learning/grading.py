@@ -24,6 +24,7 @@ from typing import ClassVar
 from flask_babel import lazy_gettext as _l
 
 from trainer.content import schema
+from trainer.inputs import ascii_int
 
 MAX_TEXT = 500
 MAX_ESSAY = 20_000
@@ -223,9 +224,10 @@ class Matching(QuestionType):
             value = one_value(form, field_name(question.id, pair.id))
             if value == "":
                 continue
-            if not value.isdigit() or not 1 <= int(value) <= len(layout):
+            number = ascii_int(value, len(layout))
+            if not number:
                 raise InvalidAnswer(_l("This answer is not one of the options."))
-            matched[pair.id] = layout[int(value) - 1]
+            matched[pair.id] = layout[number - 1]
         return matched or None
 
     def form_values(self, question, layout, response):
@@ -266,9 +268,10 @@ class Ordering(QuestionType):
             value = one_value(form, field_name(question.id, item_id))
             if value == "":
                 continue
-            if not value.isdigit() or not 1 <= int(value) <= len(layout):
+            number = ascii_int(value, len(layout))
+            if not number:
                 raise InvalidAnswer(_l("Choose a position from the list."))
-            positions[item_id] = int(value)
+            positions[item_id] = number
         if not positions:
             return None
         if len(positions) < len(layout) or len(set(positions.values())) < len(layout):
