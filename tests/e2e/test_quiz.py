@@ -167,3 +167,43 @@ def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
     assert the_attempt(live_server).state == AttemptState.GRADED
     trainer_context.close()
     context.close()
+
+
+def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
+    live_server, browser, make_user, module_copy
+):
+    from tests.conftest import sync_example
+
+    set_quiz(module_copy, drop=["explain-help"], draw=None, shuffle_questions=False)
+    sync_example(live_server, module_copy)
+    make_user(email="officer@example.org", name="Officer Ivanov", locale="en")
+    base = live_server.config["LIVE_URL"]
+    context, first = english_page(browser)
+    sign_in(first, base, "officer@example.org")
+    first.goto(base + "/learn/example-module/quizzes/check")
+    first.get_by_role("button", name="Start the quiz").click()
+    expect(first.get_by_text("Question 1 of 7")).to_be_visible()
+    second = context.new_page()
+    second.goto(first.url)
+
+    # The second tab answers; the first, opened before, tries to change that answer.
+    second.locator('[name="a.first-priority"][value="safety"]').check()
+    expect(second.locator(".autosave-status")).to_contain_text("answers are saved")
+    first.locator('[name="a.first-priority"][value="paperwork"]').check()
+    expect(first.locator(".autosave-status")).to_contain_text("changed in another window")
+    screenshot(first, "23-quiz-stale-tab-en")
+    assert attempts.answered(the_attempt_with_answers(live_server)) == {"first-priority": "safety"}
+
+    # An answer given just before leaving the page is sent as the page hides.
+    second.locator('[name="a.interview-together"][value="false"]').check()
+    second.goto(base + "/learn/example-module/")
+    second.goto(first.url)
+    expect(second.locator('[name="a.interview-together"][value="false"]')).to_be_checked()
+    context.close()
+
+
+def the_attempt_with_answers(app) -> QuizAttempt:
+    with app.app_context():
+        attempt = db.session.scalars(select(QuizAttempt)).one()
+        attempt.answers  # noqa: B018  (load them before the context closes)
+        return attempt
