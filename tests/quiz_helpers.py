@@ -10,11 +10,19 @@ from trainer.learning.grading import field_name
 
 
 def set_quiz(folder: Path, **settings) -> None:
-    """Change the example quiz's settings; `drop` removes questions by id."""
+    """Change the example quiz's settings; `drop` removes questions by id (from its section
+    too). A test that sets `draw` draws from the whole pool: the sections go, unless the test
+    sets them as well."""
     path = folder / "quizzes" / "check.yaml"
     quiz = yaml.safe_load(path.read_text(encoding="utf-8"))
     drop = settings.pop("drop", ())
     quiz["questions"] = [q for q in quiz["questions"] if q["id"] not in drop]
+    for section in quiz.get("sections", []):
+        section["questions"] = [q for q in section["questions"] if q not in drop]
+        if drop:
+            section.pop("draw", None)  # every question left in it
+    if "draw" in settings and "sections" not in settings:
+        quiz.pop("sections", None)
     for key, value in settings.items():
         if value is None:
             quiz.pop(key, None)

@@ -84,6 +84,16 @@ def stats_command(as_json, paths):
                 f"{s['scenarios']} scenarios, {s['decision_nodes']} decision nodes; "
                 f"words ru {s['words']['ru']}, en {s['words']['en']}; {s['references']} references"
             )
+            for quiz in s["quizzes"]:
+                click.echo(f"  {_quiz_line(quiz)}")
     for name in failed:
         click.echo(f"{name}: invalid, run `flask modules validate {name}`", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _quiz_line(quiz: dict) -> str:
+    line = f"quiz {quiz['id']}: {quiz['per_attempt']} of {quiz['pool']} questions per attempt"
+    if quiz["sections"]:
+        parts = ", ".join(f"{x['id']} {x['draw']} of {x['pool']}" for x in quiz["sections"])
+        line += f" (sections: {parts})"
+    return line

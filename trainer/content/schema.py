@@ -215,6 +215,13 @@ class Quiz(Strict):
     sections: list[QuizSection] = []
     questions: list[Question] = Field(min_length=1)
 
+    @property
+    def per_attempt(self) -> int:
+        """How many questions each attempt draws: the sections' draws, or `draw`, or all."""
+        if self.sections:
+            return sum(min(s.draw or len(s.questions), len(s.questions)) for s in self.sections)
+        return min(self.draw or len(self.questions), len(self.questions))
+
 
 # Scenarios and mock trials ----------------------------------------------------------------
 

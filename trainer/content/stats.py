@@ -2,7 +2,7 @@
 
 import re
 
-from trainer.content.schema import QUESTION_TYPES
+from trainer.content.schema import QUESTION_TYPES, Quiz
 from trainer.content.validate import ModulePackage
 
 
@@ -28,6 +28,24 @@ def module_stats(package: ModulePackage) -> dict:
         ),
         "words": words,
         "references": len(package.meta.references),
+        "quizzes": [quiz_stats(quiz) for quiz in package.quizzes.values()],
+    }
+
+
+def quiz_stats(quiz: Quiz) -> dict:
+    """The pool, how many questions an attempt draws, and each section's share."""
+    return {
+        "id": quiz.id,
+        "pool": len(quiz.questions),
+        "per_attempt": quiz.per_attempt,
+        "sections": [
+            {
+                "id": section.id,
+                "pool": len(section.questions),
+                "draw": min(section.draw or len(section.questions), len(section.questions)),
+            }
+            for section in quiz.sections
+        ],
     }
 
 

@@ -371,7 +371,7 @@ def _check_sections(check: _Checker, quiz: Quiz, path: Path, nodes) -> None:
     if missing:
         message = f"questions in no section (every question needs one): {', '.join(missing)}"
         check.error(path, "sections", message, line_of(nodes, ["sections"]))
-    total = sum(min(s.draw or len(s.questions), len(s.questions)) for s in quiz.sections)
+    total = quiz.per_attempt
     if quiz.draw is not None and quiz.draw != total:
         message = f"draw {quiz.draw} differs from the sections' draws, which add up to {total}"
         check.error(path, "draw", message, line_of(nodes, ["draw"]))

@@ -114,11 +114,13 @@ def type_of(question) -> QuestionType:
     return REGISTRY[question.type]
 
 
-def fixed_mix(ids: list[str], seed: str) -> list[str]:
-    """The same "mixed" order for every learner (a classroom can follow along), never the
-    authored order, which is the answer for ordering and matching."""
+def fixed_mix(ids: list[str], rng: random.Random) -> list[str]:
+    """A mixed order, never the authored order, which is the answer for ordering and matching.
+    Without `shuffle_options` the caller seeds `rng` with a secret and the module version
+    (attempts.draw): every learner of a version sees one order (a classroom can follow along),
+    and nothing on the page — not the question id — lets anyone compute it."""
     mixed = list(ids)
-    random.Random(seed).shuffle(mixed)  # noqa: S311  (not security: a stable mix)
+    rng.shuffle(mixed)
     if mixed == ids:
         mixed = mixed[1:] + mixed[:1]
     return mixed
@@ -206,11 +208,7 @@ class Matching(QuestionType):
     name = "matching"
 
     def layout(self, question, shuffle, rng):
-        ids = [pair.id for pair in question.pairs]
-        if shuffle:
-            rng.shuffle(ids)
-            return ids if ids != [pair.id for pair in question.pairs] else ids[1:] + ids[:1]
-        return fixed_mix(ids, f"matching:{question.id}")
+        return fixed_mix([pair.id for pair in question.pairs], rng)
 
     def public(self, question, layout):
         by_id = {pair.id: pair for pair in question.pairs}
@@ -250,12 +248,7 @@ class Ordering(QuestionType):
     name = "ordering"
 
     def layout(self, question, shuffle, rng):
-        ids = [item.id for item in question.items]
-        if shuffle:
-            mixed = list(ids)
-            rng.shuffle(mixed)
-            return mixed if mixed != ids else mixed[1:] + mixed[:1]
-        return fixed_mix(ids, f"ordering:{question.id}")
+        return fixed_mix([item.id for item in question.items], rng)
 
     def public(self, question, layout):
         by_id = {item.id: item for item in question.items}

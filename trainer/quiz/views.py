@@ -54,7 +54,7 @@ def quiz(slug: str, quiz_id: str):
         current=current,
         resume_page=first_unanswered_page(current) if current else 1,
         left=left,
-        questions=min(quiz.draw or len(quiz.questions), len(quiz.questions)),
+        questions=quiz.per_attempt,
     )
 
 
@@ -300,13 +300,6 @@ def result(slug: str, quiz_id: str, attempt_id: int):
         attempt=attempt,
         quiz=quiz,
         entries=entries,
-        show_answers=answers_shown(quiz.show_answers, attempt),
+        show_answers=service.answers_visible(attempt),
         auto_possible=sum(e["outcome"].possible for e in entries if not e["type"].manual),
     )
-
-
-def answers_shown(setting: str, attempt: QuizAttempt) -> bool:
-    """The quiz's show_answers setting: after_submit, after_pass or never."""
-    if setting == "after_submit":
-        return True
-    return setting == "after_pass" and bool(attempt.passed)
