@@ -3,13 +3,15 @@
 Plain functions: they take data, change the session and flush; the caller commits.
 """
 
-from datetime import datetime
+import hashlib
+import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainer.extensions import db
-from trainer.models import InviteCode, Profession, Role, User
+from trainer.models import ActivationToken, Cohort, InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
 
 # Checked against when the email is unknown, so both failures take the same time.
@@ -113,27 +115,115 @@ def count_users() -> int:
     return db.session.scalar(select(func.count(User.id)))
 
 
-def claim_imported_account(email: str, name: str, password: str, locale, cohort_id: int):
-    """An account a trainer imported into this cohort that nobody has used yet: the person
-    registering with the cohort's invite code and that email takes it and sets the password.
-    None when there is no such account (then registration creates one as usual)."""
-    from trainer.learning.enrolment import UNUSABLE_PASSWORD_PREFIX, current_member_ids
-
-    user = find_by_email(email)
-    if (
-        user is None
-        or not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
-        or user.last_login_at is not None
-        or user.id not in current_member_ids(cohort_id)
-    ):
-        return None
-    user.name = name.strip()
-    user.locale = locale or user.locale
-    set_password(user, password)
-    return user
-
-
 def join_cohort(user: User, cohort_id: int) -> None:
+    """Registering with a cohort's invite code: the person chose the cohort, so they join it."""
     from trainer.learning.enrolment import enrol_users
 
     enrol_users(cohort_id, [user.id])
+
+
+def invite_professions(invite: InviteCode) -> list[Profession]:
+    """The professions someone registering with this code may have: the code's own, else its
+    cohort's; only a code with neither (an admin's trainer code, say) leaves the choice open."""
+    if invite.profession is not None:
+        return [invite.profession]
+    if invite.cohort_id is not None:
+        cohort = db.session.get(Cohort, invite.cohort_id)
+        chosen = [p for p in Profession if p.value in (cohort.professions or [])]
+        if chosen:
+            return chosen
+    return list(Profession)
+
+
+# Activation of imported accounts -------------------------------------------------------------
+
+ACTIVATION_DAYS = 30
+# No 0/O, 1/I: the code is read off a printed sheet. 20 symbols of 32 are 100 bits.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 20
+
+
+def new_activation_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def activation_hash(code: str) -> str:
+    """The stored form of a code: typed with or without dashes, in any case, it is the same."""
+    normal = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+    return hashlib.sha256(normal.encode("ascii")).hexdigest()
+
+
+def issue_activation_codes(users: list[User], acting: User, now: datetime | None = None):
+    """A new one-time code for each account that awaits activation; the older unused codes of
+    those accounts stop working (a lost sheet is replaced by printing a new one).
+    Returns (user, code) pairs: the codes exist nowhere else, only their hashes are stored."""
+    now = now or utcnow()
+    users = [user for user in users if user.awaits_activation]
+    if not users:
+        return []
+    db.session.execute(
+        delete(ActivationToken).where(
+            ActivationToken.user_id.in_([user.id for user in users]),
+            ActivationToken.used_at.is_(None),
+        )
+    )
+    issued = [(user, new_activation_code()) for user in users]
+    db.session.add_all(
+        ActivationToken(
+            user_id=user.id,
+            token_hash=activation_hash(code),
+            expires_at=now + timedelta(days=ACTIVATION_DAYS),
+            created_by_id=acting.id,
+            created_at=now,
+        )
+        for user, code in issued
+    )
+    db.session.flush()
+    return issued
+
+
+def find_activation(code: str, now: datetime | None = None) -> ActivationToken | None:
+    """The token of an unused, unexpired code whose account still awaits activation."""
+    now = now or utcnow()
+    token = db.session.scalar(
+        select(ActivationToken).where(ActivationToken.token_hash == activation_hash(code))
+    )
+    if (
+        token is None
+        or token.used_at is not None
+        or now >= token.expires_at
+        or not token.user.active
+        or not token.user.awaits_activation
+    ):
+        return None
+    return token
+
+
+def activate_account(code: str, name: str, password: str, locale: str | None) -> User | None:
+    """Set the password of the account the code belongs to and use the code up; None when the
+    code is unknown, used, expired or its account already active. Atomic: of two requests with
+    one code, one wins."""
+    now = utcnow()
+    token = find_activation(code, now)
+    if token is None:
+        return None
+    used = db.session.execute(
+        update(ActivationToken)
+        .where(ActivationToken.id == token.id, ActivationToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:
+        return None
+    user = token.user
+    db.session.execute(
+        delete(ActivationToken).where(
+            ActivationToken.user_id == user.id, ActivationToken.used_at.is_(None)
+        )
+    )
+    user.name = name.strip()
+    user.locale = locale or user.locale
+    set_password(user, password)
+    user.last_login_at = now
+    db.session.flush()
+    return user

@@ -105,19 +105,59 @@ def count(model) -> int:
 
 def test_plan_sorts_rows_and_writes_nothing(app, make_user):
     existing = make_user(email="maria@example.org", profession=Profession.JUDGE)
-    make_user(role=Role.TRAINER, email="petr@example.org")
+    trainer = make_user(role=Role.TRAINER, email="petr@example.org")
     with app.test_request_context():
         cohort = make_cohort()
         users_before = count(User)
         plan = plan_enrolment(parse_roster(ROSTER.encode()).rows, cohort)
         assert [row.email for row in plan.create] == ["ivan@example.org"]
+        # A trainer's plan looks the same for every existing account, whatever its role.
         assert [(row.email, user.id) for row, user in plan.enrol] == [
-            ("maria@example.org", existing.id)
+            ("maria@example.org", existing.id),
+            ("petr@example.org", trainer.id),
         ]
+        assert (plan.invalid, plan.direct) == ([], False)
+        assert (count(User), count(CohortMember)) == (users_before, 0)
+
+
+def test_an_admins_plan_enrols_learners_and_names_staff_accounts(app, make_user):
+    existing = make_user(email="maria@example.org", profession=Profession.JUDGE)
+    make_user(role=Role.TRAINER, email="petr@example.org")
+    with app.test_request_context():
+        plan = plan_enrolment(parse_roster(ROSTER.encode()).rows, make_cohort(), direct=True)
+        assert [user.id for _row, user in plan.enrol] == [existing.id]
         assert [texts(row) for row in plan.invalid] == [
             ["This email belongs to a trainer or administrator account."]
         ]
-        assert (count(User), count(CohortMember)) == (users_before, 0)
+        apply_enrolment(plan)
+        assert all(m.accepted_at is not None for m in db.session.scalars(select(CohortMember)))
+
+
+def membership(user_id) -> CohortMember:
+    return db.session.scalar(select(CohortMember).where(CohortMember.user_id == user_id))
+
+
+def test_a_trainers_enrolment_invites_existing_accounts_and_grants_nothing(app, make_user):
+    from trainer.learning.cohort_queries import cohort_learners, taught_learner_ids
+    from trainer.policy import teaches
+
+    existing = make_user(email="maria@example.org", profession=Profession.JUDGE)
+    staff = make_user(role=Role.ADMIN, email="petr@example.org")
+    teacher = make_user(role=Role.TRAINER, email="teacher@example.org")
+    with app.test_request_context():
+        cohort = make_cohort()
+        cohort.trainers = [db.session.get(User, teacher.id)]
+        result = apply_enrolment(plan_enrolment(parse_roster(ROSTER.encode()).rows, cohort))
+        db.session.commit()
+        assert [u.email for u in result.created] == ["ivan@example.org"]
+        ivan = result.created[0]
+        assert membership(ivan.id).accepted_at is not None  # created for this cohort
+        assert membership(existing.id).pending and membership(staff.id).pending
+        trainer_user = db.session.get(User, teacher.id)
+        taught = set(db.session.scalars(taught_learner_ids(trainer_user)))
+        assert taught == {ivan.id}
+        assert not teaches(trainer_user, existing.id) and teaches(trainer_user, ivan.id)
+        assert [row.id for row in cohort_learners(cohort.id)] == [ivan.id]
 
 
 def test_applying_the_same_file_twice_changes_nothing_the_second_time(app):
@@ -136,7 +176,7 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(app):
         assert (count(User), count(CohortMember)) == snapshot
 
 
-def test_created_accounts_cannot_sign_in_until_claimed(app):
+def test_created_accounts_cannot_sign_in_until_activated(app):
     from trainer.accounts import authenticate
 
     with app.test_request_context():
@@ -150,7 +190,7 @@ def test_created_accounts_cannot_sign_in_until_claimed(app):
         assert authenticate("ivan@example.org", "") is None
 
 
-def test_a_removed_member_in_the_file_is_enrolled_again_on_the_same_row(app, make_user):
+def test_a_removed_member_in_the_file_is_invited_again_on_the_same_row(app, make_user):
     learner = make_user(email="maria@example.org")
     with app.test_request_context():
         cohort = make_cohort()
@@ -159,6 +199,6 @@ def test_a_removed_member_in_the_file_is_enrolled_again_on_the_same_row(app, mak
         plan = plan_enrolment(parse_roster(ROSTER.encode()).rows, cohort)
         assert [user.id for _row, user in plan.enrol] == [learner.id]
         apply_enrolment(plan)
-        member = db.session.scalar(select(CohortMember).where(CohortMember.user_id == learner.id))
-        assert member.removed_at is None
+        member = membership(learner.id)
+        assert member.removed_at is None and member.pending  # they left: they choose again
         assert count(CohortMember) == 3

@@ -102,6 +102,7 @@ def test_trainer_creates_a_cohort_and_runs_it(app, trainer, trainer_client):
             "region": "УМВД",
             "starts_on": "2026-03-01",
             "ends_on": "2026-04-01",
+            "professions": ["police", "prosecutor"],
         },
         headers=EN,
     )
@@ -109,6 +110,7 @@ def test_trainer_creates_a_cohort_and_runs_it(app, trainer, trainer_client):
     with app.app_context():
         cohort = db.session.scalar(select(Cohort))
         assert [u.id for u in cohort.trainers] == [trainer.id]
+        assert cohort.professions == ["police", "prosecutor"]
         assert (cohort.region, cohort.starts_on, cohort.created_by_id) == (
             "УМВД", date(2026, 3, 1), trainer.id
         )  # fmt: skip
@@ -146,7 +148,8 @@ def test_a_trainer_cannot_remove_themselves_from_their_cohort(
     colleague = make_user(role=Role.TRAINER, email="colleague@example.org")
     cohort_id = make_cohort(app, [trainer.id])
     trainer_client.post(
-        f"/cohorts/{cohort_id}/edit", data={"name": "Новое имя", "trainer_ids": [colleague.id]}
+        f"/cohorts/{cohort_id}/edit",
+        data={"name": "Новое имя", "trainer_ids": [colleague.id], "professions": ["judge"]},
     )
     with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
@@ -164,7 +167,7 @@ def test_preview_writes_nothing_and_confirm_enrols(app, make_user, trainer, trai
     preview = upload(trainer_client, cohort_id, ROSTER)
     assert preview.status_code == 200
     assert "1 new account will be created" in preview.text
-    assert "1 existing account will be enrolled" in preview.text
+    assert "1 existing account will be invited" in preview.text
     assert "1 line cannot be used" in preview.text
     assert "The email is empty." in preview.text and "<td>4</td>" in preview.text  # line 4
     assert "windows-1251" in preview.text
@@ -173,11 +176,12 @@ def test_preview_writes_nothing_and_confirm_enrols(app, make_user, trainer, trai
     done = trainer_client.post(
         f"/cohorts/{cohort_id}/enrol/confirm", data={"payload": confirm_payload(preview)}
     )
-    assert done.headers["Location"].endswith(f"/cohorts/{cohort_id}/invites")
+    assert done.headers["Location"].endswith(f"/cohorts/{cohort_id}/activation")
     assert (count(app, User), count(app, CohortMember)) == (users_before + 1, 2)
+    assert count(app, CohortMember, CohortMember.accepted_at.is_(None)) == 1  # Мария: invited
 
     again = upload(trainer_client, cohort_id, ROSTER)
-    assert "2 people are already in the cohort" in again.text
+    assert "2 people are already in the cohort or invited" in again.text
     assert "Nothing to change." in again.text
     assert 'name="payload"' not in again.text
     # Confirming the first preview a second time (a double click, a resent form) is harmless.
@@ -310,7 +314,7 @@ def register(client, code, email, name="Пётр Иванов"):
     )
 
 
-def test_a_cohort_invite_enrols_and_lets_imported_people_claim_their_account(
+def test_a_cohort_invite_enrols_and_never_takes_over_an_imported_account(
     app, trainer, trainer_client
 ):
     cohort_id = make_cohort(app, [trainer.id])
@@ -326,18 +330,17 @@ def test_a_cohort_invite_enrols_and_lets_imported_people_claim_their_account(
     assert code in trainer_client.get(f"/cohorts/{cohort_id}/invites", headers=EN).text
 
     assert register(app.test_client(), code, "newcomer@example.org").status_code == 302
-    claimed = register(app.test_client(), code, "ivan@example.org", name="Иван Кузнецов")
-    assert claimed.status_code == 302
+    # Knowing the code and an imported person's email is not enough to take their account.
+    taken = register(app.test_client(), code, "ivan@example.org", name="Someone Else")
+    assert taken.status_code == 200 and "already exists" in taken.text
     with app.app_context():
         ivan = db.session.scalar(select(User).where(User.email == "ivan@example.org"))
-        assert ivan.check_password("long-enough-pass")
+        assert ivan.name == "Иван Кузнецов" and ivan.awaits_activation
+        assert not ivan.check_password("long-enough-pass")
         members = db.session.scalars(
             select(User.email).join(CohortMember).where(CohortMember.cohort_id == cohort_id)
         ).all()
         assert sorted(members) == ["ivan@example.org", "maria@example.org", "newcomer@example.org"]
-    # A claimed account is an ordinary one now: registering with its email again is refused.
-    again = register(app.test_client(), code, "ivan@example.org")
-    assert "already exists" in again.text
 
 
 # Dashboard, drill-down, charts, export ----------------------------------------------------

@@ -8,7 +8,8 @@ from tests.quiz_helpers import policy_attempts
 from tests.web.certificates_support import complete_example
 from tests.web.test_cohorts import policy_cohort
 from trainer.extensions import db
-from trainer.models import ModuleAsset, Role
+from trainer.learning.enrolment import enrol_users
+from trainer.models import CohortMember, ModuleAsset, Role
 
 ANON, LEARNER, TRAINER, ADMIN = "anonymous", "learner", "trainer", "admin"
 OK, LOGIN, FORBIDDEN = 200, 302, 403
@@ -39,6 +40,36 @@ MATRIX = {
     ("POST", "/cohorts/{cohort}/assignments/{assignment}/remove"): NOT_THEIR_COHORT,
     ("GET", "/cohorts/{cohort}/invites"): NOT_THEIR_COHORT,
     ("POST", "/cohorts/{cohort}/invites"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/activation"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/activation"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/learners/{other}/profession"): NOT_THEIR_COHORT,
+    # "{invited}": the matrix's learner, invited to that cohort and not answering yet; only an
+    # admin enrols them without their consent.
+    ("POST", "/cohorts/{cohort}/learners/{invited}/confirm"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: OK,
+    },
+    ("GET", "/account/invitations"): SIGNED_IN,
+    # "{invitation}" is that invitation: its learner answers it, nobody else finds it.
+    ("POST", "/account/invitations/{invitation}/accept"): {
+        ANON: LOGIN,
+        LEARNER: OK,
+        TRAINER: 404,
+        ADMIN: 404,
+    },
+    ("POST", "/account/invitations/{invitation}/decline"): {
+        ANON: LOGIN,
+        LEARNER: OK,
+        TRAINER: 404,
+        ADMIN: 404,
+    },
+    # Activating an imported account: "{code}" is no activation code.
+    ("GET", "/activate"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("POST", "/activate"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("GET", "/activate/{code}"): {ANON: 404, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("POST", "/activate/{code}"): {ANON: 404, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
     ("GET", "/"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/healthz"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/login"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
@@ -121,6 +152,8 @@ MATRIX = {
 # The concrete values behind the placeholders, and the URL rules they stand for.
 PLACEHOLDERS = {
     "{other}": "<int:user_id>",
+    "{invited}": "<int:user_id>",
+    "{invitation}": "<int:member_id>",
     "{cohort}": "<int:cohort_id>",
     "{assignment}": "<int:assignment_id>",
     "{slug}": "<slug>",
@@ -176,6 +209,7 @@ def test_route_access_by_role(make_app, make_user, route):
     users = {role: make_user(role=r, email=f"{role}@example.org") for role, r in ROLES.items()}
     attempt, submitted = policy_attempts(app, users[LEARNER].id, users[TRAINER].id)
     cohort, assignment = policy_cohort(app, other.id)
+    invitation = invite(app, cohort, users[LEARNER].id)
     method, path = route
     for role, expected in MATRIX[route].items():
         client = app.test_client()
@@ -191,9 +225,71 @@ def test_route_access_by_role(make_app, make_user, route):
             submitted=submitted,
             cohort=cohort,
             assignment=assignment,
+            invited=users[LEARNER].id,
+            invitation=invitation,
         )
         response = client.open(url, method=method, data={})
         if expected == OK and (method == "POST" or "/done" in path):
             assert response.status_code in (200, 302), role  # form errors or saved
         else:
             assert response.status_code == expected, role
+
+
+def invite(app, cohort_id: int, user_id: int) -> int:
+    """A pending membership (what a trainer's CSV enrolment makes of an existing account)."""
+    with app.app_context():
+        enrol_users(cohort_id, [user_id], accepted=False)
+        db.session.commit()
+        return db.session.scalar(
+            select(CohortMember.id).where(
+                CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id
+            )
+        )
+
+
+# A pending membership grants nothing: (method, path) -> (while pending, once accepted; a
+# post without its fields shows the form again or goes back to the page), for
+# the trainer of the cohort that invited the learner. "{learner}" has an essay waiting for
+# review ("{submitted}"), a scenario run ("{run}") and a certificate ("{certificate}").
+PENDING = {
+    ("GET", "/cohorts/{cohort}/learners/{learner}"): (FORBIDDEN, OK),
+    ("POST", "/cohorts/{cohort}/learners/{learner}/profession"): (FORBIDDEN, 302),
+    ("GET", "/review/attempts/{submitted}"): (FORBIDDEN, OK),
+    ("POST", "/review/attempts/{submitted}"): (FORBIDDEN, OK),
+    ("GET", "{run}/debrief"): (FORBIDDEN, OK),
+    ("GET", "/certificates/{certificate}/revoke"): (FORBIDDEN, OK),
+    ("POST", "/certificates/{certificate}/revoke"): (FORBIDDEN, OK),  # the form, not empty
+}
+
+
+@pytest.mark.parametrize("route", list(PENDING), ids=lambda r: f"{r[0]} {r[1]}")
+def test_a_pending_membership_grants_nothing(make_app, make_user, route):
+    app = make_app()
+    sync_example(app)
+    learner = make_user(role=Role.LEARNER, email="learner@example.org")
+    owner = make_user(role=Role.TRAINER, email="owner@example.org")
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org")
+    _attempt, submitted = policy_attempts(app, learner.id, owner.id)
+    learner_client = app.test_client()
+    sign_in(learner_client, learner)
+    run = learner_client.post("/learn/example-module/scenarios/call/runs").headers["Location"]
+    certificate = complete_example(app, learner)
+    cohort, _assignment = policy_cohort(app, make_user().id)
+    with app.app_context():
+        db.session.execute(
+            CohortMember.__table__.metadata.tables["cohort_trainers"].insert(),
+            {"cohort_id": cohort, "user_id": trainer.id},
+        )
+        db.session.commit()
+    invitation = invite(app, cohort, learner.id)
+    method, path = route
+    url = path.format(
+        cohort=cohort, learner=learner.id, submitted=submitted, run=run,
+        certificate=certificate.id,
+    )  # fmt: skip
+    client = app.test_client()
+    sign_in(client, trainer)
+    pending, accepted = PENDING[route]
+    assert client.open(url, method=method, data={}).status_code == pending
+    learner_client.post(f"/account/invitations/{invitation}/accept")
+    assert client.open(url, method=method, data={}).status_code == accepted

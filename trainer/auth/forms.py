@@ -34,3 +34,22 @@ class RegisterForm(FlaskForm):
     profession = profession_field()
     locale = locale_field()
     password, confirm = new_password_fields()
+
+
+class ActivationCodeForm(FlaskForm):
+    """The code from the activation sheet, for someone who cannot open the link."""
+
+    code = StringField(
+        _l("Activation code"),
+        validators=[DataRequired(_l("Enter the code from your sheet.")), Length(max=64)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+
+
+class ActivationForm(FlaskForm):
+    """The owner of an imported account sets their name as it should be printed, and a
+    password."""
+
+    name = name_field()
+    locale = locale_field()
+    password, confirm = new_password_fields()

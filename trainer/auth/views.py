@@ -9,9 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from trainer import accounts, throttle
 from trainer.auth import bp
 from trainer.auth.forms import LoginForm, RegisterForm
+from trainer.auth.registration import register_from_form, restrict_professions
 from trainer.extensions import db, limiter
 from trainer.forms import ActionForm
-from trainer.models import Profession, Role
 from trainer.urls import safe_next
 
 
@@ -71,52 +71,11 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     if form.validate_on_submit():
-        user = _register(form, open_registration)
+        user = register_from_form(form, open_registration)
         if user is not None:
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             return redirect(url_for("main.index"))
+    restrict_professions(form)  # a code offers only its cohort's professions
     return render_template("auth/register.html", form=form, open_registration=open_registration)
-
-
-INVITE_ERRORS = {
-    "unknown": lambda: _("This invite code is not known. Check it with your trainer."),
-    "expired": lambda: _("This invite code has expired. Ask your trainer for a new one."),
-    "used_up": lambda: _("This invite code has been used as many times as allowed."),
-}
-
-
-def _register(form: RegisterForm, open_registration: bool):
-    role, profession = Role.LEARNER, Profession(form.profession.data)
-    invite = None
-    if form.code.data:
-        try:
-            invite = accounts.redeem_invite(form.code.data)
-        except accounts.InviteUnusable as error:
-            form.code.errors.append(INVITE_ERRORS[str(error)]())
-            return None
-        role, profession = invite.role, invite.profession or profession
-    elif not open_registration:
-        form.code.errors.append(_("An invite code is required to register."))
-        return None
-    cohort_id = invite.cohort_id if invite is not None else None
-    claimed = cohort_id and accounts.claim_imported_account(
-        form.email.data, form.name.data, form.password.data, form.locale.data, cohort_id
-    )
-    try:
-        user = claimed or accounts.create_user(
-            form.email.data,
-            form.name.data,
-            form.password.data,
-            role=role,
-            profession=profession,
-            locale=form.locale.data,
-        )
-    except accounts.EmailTaken:
-        db.session.rollback()
-        form.email.errors.append(_("An account with this email already exists. Sign in instead."))
-        return None
-    if cohort_id:
-        accounts.join_cohort(user, cohort_id)  # a cohort invite enrols the new account
-    return user

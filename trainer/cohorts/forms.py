@@ -10,6 +10,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainer.forms import InviteLimitsForm
 from trainer.learning.dashboard import OVERDUE
@@ -40,6 +41,14 @@ class CohortForm(FlaskForm):
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
     # Not "trainers": the form must not fill this from the Cohort object (Users, not ids).
     trainer_ids = SelectMultipleField(_l("Trainers"), coerce=int)
+    # Its invite codes register people with one of these professions, and no other.
+    professions = SelectMultipleField(
+        _l("Professions of the cohort"),
+        choices=[SelectChoice(p.value, PROFESSION_LABELS[p]) for p in Profession],
+        validators=[DataRequired(_l("Choose at least one profession."))],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
     def validate_ends_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -51,6 +60,15 @@ class AssignmentForm(FlaskForm):
     # "" follows the latest version; otherwise a version id of the chosen module.
     version = SelectField(_l("Version"), validators=[Optional()])
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
+
+
+class LearnerProfessionForm(FlaskForm):
+    """The trainer corrects a learner's profession (learners cannot change their own)."""
+
+    profession = SelectField(
+        _l("Profession"),
+        choices=[SelectChoice(p.value, PROFESSION_LABELS[p]) for p in Profession],
+    )
 
 
 class RosterUploadForm(FlaskForm):

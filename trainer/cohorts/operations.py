@@ -6,7 +6,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from trainer.extensions import db
-from trainer.models import Assignment, Cohort, CohortMember, InviteCode, ModuleVersion, Role, User
+from trainer.models import (
+    Assignment,
+    Cohort,
+    CohortMember,
+    InviteCode,
+    ModuleVersion,
+    Profession,
+    Role,
+    User,
+)
 from trainer.models.types import utcnow
 
 
@@ -21,6 +30,7 @@ class CohortData:
     starts_on: date | None
     ends_on: date | None
     trainer_ids: list[int]
+    professions: list[str] | None = None  # None keeps the cohort's
 
 
 def save_cohort(cohort: Cohort, data: CohortData, acting: User) -> Cohort:
@@ -29,6 +39,9 @@ def save_cohort(cohort: Cohort, data: CohortData, acting: User) -> Cohort:
     cohort.name = data.name.strip()
     cohort.region = (data.region or "").strip()
     cohort.starts_on, cohort.ends_on = data.starts_on, data.ends_on
+    if data.professions is not None:
+        allowed = {p.value for p in Profession}
+        cohort.professions = [p for p in data.professions if p in allowed]
     ids = set(data.trainer_ids) | ({acting.id} if acting.role == Role.TRAINER else set())
     cohort.trainers = list(
         db.session.scalars(select(User).where(User.id.in_(ids), User.role != Role.LEARNER))
@@ -75,7 +88,8 @@ def remove_member(member: CohortMember, now: datetime | None = None) -> None:
 
 
 def create_cohort_invite(cohort: Cohort, days: int, max_uses: int, acting: User) -> InviteCode:
-    """A learner invite that enrols whoever registers with it in the cohort."""
+    """A learner invite that enrols whoever registers with it in the cohort; they register
+    with one of the cohort's professions (trainer.accounts.invite_professions)."""
     invite = InviteCode(
         role=Role.LEARNER,
         profession=None,

@@ -25,6 +25,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import select
 
+from trainer import accounts
 from trainer.cohorts import charts
 from trainer.cohorts.forms import (
     STATUS_LABELS,
@@ -32,6 +33,7 @@ from trainer.cohorts.forms import (
     CohortForm,
     CohortInviteForm,
     DashboardFilterForm,
+    LearnerProfessionForm,
     RosterConfirmForm,
     RosterUploadForm,
 )
@@ -54,11 +56,12 @@ from trainer.learning.content import content_of
 from trainer.learning.enrolment import (
     MAX_ROSTER_BYTES,
     RosterError,
+    accept_invitation,
     apply_enrolment,
     parse_roster,
     plan_enrolment,
 )
-from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
+from trainer.models import Assignment, Cohort, CohortMember, Profession, Role, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS
 from trainer.policy import authorize, require
@@ -107,6 +110,8 @@ def edit_form(cohort: Cohort):
     form.trainer_ids.choices = [(u.id, u.name) for u in queries.trainer_accounts()]
     if request.method == "GET":
         form.trainer_ids.data = [u.id for u in cohort.trainers] or [current_user.id]
+    if request.method == "GET" and not cohort.id:
+        form.professions.data = []  # a new cohort names its professions
     if form.validate_on_submit():
         data = CohortData(
             form.name.data,
@@ -114,6 +119,7 @@ def edit_form(cohort: Cohort):
             form.starts_on.data,
             form.ends_on.data,
             form.trainer_ids.data or [],
+            form.professions.data,
         )
         save_cohort(cohort, data, current_user)
         db.session.commit()
@@ -199,6 +205,7 @@ def load_member(cohort: Cohort, user_id: int) -> CohortMember:
 def learner(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     member = load_member(cohort, user_id)
+    authorize("cohorts.learner.view", member)  # nothing of a pending invitation
     assignments = queries.cohort_assignments(cohort.id)
     progress = queries.learner_progress(user_id, [a.module_id for a in assignments])
     [row] = dashboard.build_matrix([member.user], assignments, progress, today())
@@ -214,6 +221,7 @@ def learner(cohort_id: int, user_id: int):
         events=events,
         titles=titles,
         form=ActionForm(),
+        profession_form=LearnerProfessionForm(profession=member.user.profession.value),
     )
 
 
@@ -223,16 +231,53 @@ def remove_learner(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id, "cohorts.change")
     member = load_member(cohort, user_id)
     if ActionForm().validate_on_submit():
+        pending = member.pending
         remove_member(member)
         db.session.commit()
-        flash(
-            _(
-                "%(name)s was removed from the cohort; their records are kept.",
-                name=member.user.name,
-            ),
-            "info",
-        )
+        if pending:  # the account's name is not the trainer's to see
+            flash(_("The invitation to %(email)s was withdrawn.", email=member.user.email), "info")
+        else:
+            flash(
+                _(
+                    "%(name)s was removed from the cohort; their records are kept.",
+                    name=member.user.name,
+                ),
+                "info",
+            )
     return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+
+
+@bp.route("/<int:cohort_id>/learners/<int:user_id>/profession", methods=["POST"])
+@require("cohorts.list")
+def learner_profession(cohort_id: int, user_id: int):
+    cohort = load_cohort(cohort_id)
+    member = load_member(cohort, user_id)
+    authorize("cohorts.learner.profession", member)
+    form = LearnerProfessionForm()
+    if form.validate_on_submit():
+        member.user.profession = Profession(form.profession.data)
+        db.session.commit()
+        flash(
+            _("The profession of %(name)s is now “%(profession)s”.", name=member.user.name,
+              profession=member.user.profession.label),
+            "success",
+        )  # fmt: skip
+    else:
+        flash(_("Choose a profession from the list."), "error")
+    return redirect(url_for("cohorts.learner", cohort_id=cohort.id, user_id=user_id))
+
+
+@bp.route("/<int:cohort_id>/learners/<int:user_id>/confirm", methods=["POST"])
+@require("cohorts.list")
+def confirm_member(cohort_id: int, user_id: int):
+    cohort = load_cohort(cohort_id)
+    member = load_member(cohort, user_id)
+    authorize("cohorts.member.confirm", member)
+    if ActionForm().validate_on_submit():
+        accept_invitation(member)
+        db.session.commit()
+        flash(_("%(name)s is enrolled in the cohort.", name=member.user.name), "success")
+    return redirect(url_for("cohorts.members", cohort_id=cohort.id))
 
 
 @bp.route("/<int:cohort_id>/members")
@@ -244,6 +289,7 @@ def members(cohort_id: int):
         cohort=cohort,
         rows=queries.all_members(cohort.id),
         professions={p: str(label) for p, label in PROFESSION_LABELS.items()},
+        form=ActionForm(),
     )
 
 
@@ -288,7 +334,7 @@ def enrol(cohort_id: int):
         except RosterError as error:
             form.roster.errors = [str(error)]
         else:
-            plan = plan_enrolment(roster.rows, cohort)
+            plan = plan_enrolment(roster.rows, cohort, direct=enrols_directly())
             confirm = RosterConfirmForm(payload=pack_roster(cohort, data))
             return render_template(
                 "cohorts/enrol_preview.html", cohort=cohort, plan=plan, roster=roster, form=confirm
@@ -308,34 +354,60 @@ def enrol_confirm(cohort_id: int):
         flash(_("The preview has expired or was changed. Upload the file again."), "error")
         return redirect(url_for("cohorts.enrol", cohort_id=cohort.id))
     # Planned again against the database as it is now: confirming twice changes nothing.
-    result = apply_enrolment(plan_enrolment(parse_roster(data).rows, cohort))
+    plan = plan_enrolment(parse_roster(data).rows, cohort, direct=enrols_directly())
+    result = apply_enrolment(plan)
     db.session.commit()
-    flash(enrolment_message(len(result.created), len(result.enrolled)), "success")
+    flash(enrolment_message(len(result.created), len(result.enrolled), plan.direct), "success")
     if result.created:
         flash(
-            _("People with new accounts have no password yet: give them the cohort's invite code. "
-              "They register with it and the same email, choose a password, and find the cohort's "
-              "assignments."),
+            _("People with new accounts have no password yet: print their activation links "
+              "and hand each person their own."),
             "info",
         )  # fmt: skip
-        return redirect(url_for("cohorts.invites", cohort_id=cohort.id))
+        return redirect(url_for("cohorts.activation", cohort_id=cohort.id))
     return redirect(url_for("cohorts.members", cohort_id=cohort.id))
 
 
-def enrolment_message(created: int, enrolled: int) -> str:
+def enrols_directly() -> bool:
+    """An admin enrols existing accounts at once; a trainer only invites them."""
+    return current_user.role == Role.ADMIN
+
+
+def enrolment_message(created: int, enrolled: int, direct: bool) -> str:
     if not created and not enrolled:
-        return _("Nothing to change: everyone in the file is already in the cohort.")
-    return " ".join(
-        [
-            _("Enrolment done."),
-            ngettext("%(num)s account created.", "%(num)s accounts created.", created),
-            ngettext(
-                "%(num)s existing account enrolled.",
-                "%(num)s existing accounts enrolled.",
-                enrolled,
-            ),
-        ]
-    )
+        return _("Nothing to change: everyone in the file is already in the cohort or invited.")
+    existing = (
+        ngettext("%(num)s existing account enrolled.", "%(num)s existing accounts enrolled.",
+                 enrolled)
+        if direct
+        else ngettext("%(num)s existing account invited: they join when they accept.",
+                      "%(num)s existing accounts invited: they join when they accept.", enrolled)
+    )  # fmt: skip
+    created_text = ngettext("%(num)s account created.", "%(num)s accounts created.", created)
+    return " ".join([_("Enrolment done."), created_text, existing])
+
+
+# Activation sheet --------------------------------------------------------------------------
+
+
+@bp.route("/<int:cohort_id>/activation", methods=["GET", "POST"])
+@require("cohorts.list")
+def activation(cohort_id: int):
+    """The accounts created for this cohort that nobody has activated yet; posting prints a
+    sheet of new personal one-time links (the previous ones stop working)."""
+    cohort = load_cohort(cohort_id, "cohorts.change")
+    waiting = queries.awaiting_activation(cohort.id)
+    form = ActionForm()
+    if form.validate_on_submit() and waiting:
+        issued = accounts.issue_activation_codes(waiting, current_user)
+        db.session.commit()
+        return render_template(
+            "cohorts/activation_sheet.html",
+            cohort=cohort,
+            issued=issued,
+            days=accounts.ACTIVATION_DAYS,
+        )
+    return render_template("cohorts/activation.html", cohort=cohort, waiting=waiting, form=form)
 
 
 # Assignments -------------------------------------------------------------------------------
@@ -473,4 +545,9 @@ def invites(cohort_id: int):
         form=form,
         codes=queries.cohort_invites(cohort.id),
         now=utcnow(),
+        professions=[str(PROFESSION_LABELS[p]) for p in cohort_professions(cohort)],
     )
+
+
+def cohort_professions(cohort: Cohort) -> list[Profession]:
+    return [p for p in Profession if p.value in (cohort.professions or [])]

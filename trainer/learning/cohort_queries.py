@@ -21,16 +21,18 @@ from trainer.models import (
     User,
     cohort_trainers,
 )
+from trainer.models.users import UNUSABLE_PASSWORD_PREFIX
 
 
 def taught_learner_ids(trainer: User) -> Select:
-    """Ids of the current members of every cohort the trainer runs; for an admin, everyone."""
+    """Ids of the accepted, current members of every cohort the trainer runs; for an admin,
+    everyone. A pending invitation grants nothing."""
     if trainer.role == Role.ADMIN:
         return select(User.id)
     return (
         select(CohortMember.user_id)
         .join(cohort_trainers, cohort_trainers.c.cohort_id == CohortMember.cohort_id)
-        .where(cohort_trainers.c.user_id == trainer.id, CohortMember.removed_at.is_(None))
+        .where(cohort_trainers.c.user_id == trainer.id, CohortMember.counts())
     )
 
 
@@ -45,17 +47,18 @@ def runs_cohort(user: User, cohort_id: int) -> Select:
 
 
 def current_members(cohort_id: int) -> Select:
+    """Ids of the cohort's accepted, not removed members."""
     return select(CohortMember.user_id).where(
-        CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
+        CohortMember.cohort_id == cohort_id, CohortMember.counts()
     )
 
 
 def cohort_learners(cohort_id: int) -> list:
-    """The current members: id, name, email, profession, joined_at; by name."""
+    """The accepted, current members: id, name, email, profession, joined_at; by name."""
     return db.session.execute(
         select(User.id, User.name, User.email, User.profession, CohortMember.joined_at)
         .join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None))
+        .where(CohortMember.cohort_id == cohort_id, CohortMember.counts())
         .order_by(User.name, User.id)
     ).all()
 
@@ -110,12 +113,12 @@ def learner_events(cohort_id: int, user_id: int, limit: int = 500) -> list[Learn
 
 
 def learner_assignments(user_id: int) -> list:
-    """(Assignment, cohort name) for every cohort the user is a current member of."""
+    """(Assignment, cohort name) for every cohort the user is an accepted, current member of."""
     return db.session.execute(
         select(Assignment, Cohort.name)
         .join(Cohort, Cohort.id == Assignment.cohort_id)
         .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
-        .where(CohortMember.user_id == user_id, CohortMember.removed_at.is_(None))
+        .where(CohortMember.user_id == user_id, CohortMember.counts())
         .options(
             joinedload(Assignment.module).joinedload(Module.latest_version),
             joinedload(Assignment.pinned_version),
@@ -131,7 +134,7 @@ def pinned_version_id(user_id: int, module_id: int) -> int | None:
         .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
         .where(
             CohortMember.user_id == user_id,
-            CohortMember.removed_at.is_(None),
+            CohortMember.counts(),
             Assignment.module_id == module_id,
             Assignment.module_version_id.is_not(None),
         )
@@ -147,7 +150,7 @@ def visible_cohorts(user: User) -> list:
     """(Cohort, current member count, assignment count) the user may see, newest first."""
     members = (
         select(func.count(CohortMember.id))
-        .where(CohortMember.cohort_id == Cohort.id, CohortMember.removed_at.is_(None))
+        .where(CohortMember.cohort_id == Cohort.id, CohortMember.counts())
         .scalar_subquery()
     )
     assigned = (
@@ -214,5 +217,38 @@ def learner_progress(user_id: int, module_ids: list[int]) -> list[Progress]:
     return list(
         db.session.scalars(
             select(Progress).where(Progress.user_id == user_id, Progress.module_id.in_(module_ids))
+        )
+    )
+
+
+# Invitations and activation. ------------------------------------------------------------------
+
+
+def pending_invitations(user_id: int) -> list:
+    """(CohortMember, Cohort) of the invitations waiting for the user's answer, oldest first."""
+    return db.session.execute(
+        select(CohortMember, Cohort)
+        .join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(
+            CohortMember.user_id == user_id,
+            CohortMember.accepted_at.is_(None),
+            CohortMember.removed_at.is_(None),
+        )
+        .order_by(CohortMember.joined_at, CohortMember.id)
+    ).all()
+
+
+def awaiting_activation(cohort_id: int) -> list[User]:
+    """The cohort's accepted, current members whose imported account is not activated yet."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(
+                CohortMember.cohort_id == cohort_id,
+                CohortMember.counts(),
+                User.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX, autoescape=True),
+            )
+            .order_by(User.name, User.id)
         )
     )

@@ -16,11 +16,9 @@ from sqlalchemy import insert, select
 from trainer.extensions import db
 from trainer.models import Cohort, CohortMember, Profession, Role, User
 from trainer.models.types import utcnow
-from trainer.models.users import EMAIL_MAX, NAME_MAX, fold_for_search
+from trainer.models.users import EMAIL_MAX, NAME_MAX, UNUSABLE_PASSWORD_PREFIX, fold_for_search
 
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
-# Starts with "!", which no werkzeug hash does: nobody can sign in until the owner sets one.
-UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105  (a marker, not a password)
 
 COLUMN_ALIASES = {
     "name": {"name", "full name", "имя", "фио", "ф.и.о.", "полное имя"},
@@ -204,12 +202,18 @@ def mark_duplicates(rows: list[RosterRow]) -> None:
 
 @dataclass
 class EnrolmentPlan:
-    """What confirming would do; computed from the database as it is now."""
+    """What confirming would do; computed from the database as it is now.
+
+    By a trainer, an existing account is only invited: the membership stays pending, and
+    grants nothing, until its owner accepts. By an admin (`direct`), it is enrolled at once.
+    The plan tells a trainer nothing about an existing account: not its name, profession or
+    role (a trainer's or admin's account gets an invitation that can never be accepted)."""
 
     cohort_id: int
+    direct: bool = False
     create: list[RosterRow] = field(default_factory=list)  # no account yet
     enrol: list[tuple[RosterRow, User]] = field(default_factory=list)  # account, not a member
-    present: list[tuple[RosterRow, User]] = field(default_factory=list)  # already a member
+    present: list[tuple[RosterRow, User]] = field(default_factory=list)  # member or invited
     invalid: list[RosterRow] = field(default_factory=list)
 
     @property
@@ -217,36 +221,43 @@ class EnrolmentPlan:
         return len(self.create) + len(self.enrol)
 
 
-def plan_enrolment(rows: list[RosterRow], cohort: Cohort) -> EnrolmentPlan:
-    """Sort rows into new accounts, existing accounts to enrol, members already, invalid."""
-    plan = EnrolmentPlan(cohort_id=cohort.id)
+def plan_enrolment(rows: list[RosterRow], cohort: Cohort, direct: bool = False) -> EnrolmentPlan:
+    """Sort rows into new accounts, existing accounts to invite (or, `direct`, to enrol),
+    members or invited already, and invalid rows."""
+    plan = EnrolmentPlan(cohort_id=cohort.id, direct=direct)
     emails = [row.email for row in rows if row.valid]
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
-    members = current_member_ids(cohort.id)
+    memberships = current_memberships(cohort.id)
     for row in rows:
         user = users.get(row.email) if row.valid else None
         if not row.valid:
             plan.invalid.append(row)
         elif user is None:
             plan.create.append(row)
-        elif user.role != Role.LEARNER:
+        elif direct and user.role != Role.LEARNER:
+            # Only an admin enrols directly, and an admin may know whose account this is.
             row.problems.append(_l("This email belongs to a trainer or administrator account."))
             plan.invalid.append(row)
-        elif user.id in members:
+        elif user.id in memberships and (memberships[user.id] or not direct):
             plan.present.append((row, user))
         else:
             plan.enrol.append((row, user))
     return plan
 
 
-def current_member_ids(cohort_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(CohortMember.user_id).where(
-                CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
-            )
+def current_memberships(cohort_id: int) -> dict[int, bool]:
+    """User id -> accepted, for every membership of the cohort that is not removed."""
+    rows = db.session.execute(
+        select(CohortMember.user_id, CohortMember.accepted_at).where(
+            CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
         )
     )
+    return {user_id: accepted_at is not None for user_id, accepted_at in rows}
+
+
+def current_member_ids(cohort_id: int) -> set[int]:
+    """The cohort's accepted members that are not removed."""
+    return {user_id for user_id, accepted in current_memberships(cohort_id).items() if accepted}
 
 
 # Apply -----------------------------------------------------------------------------------
@@ -255,24 +266,27 @@ def current_member_ids(cohort_id: int) -> set[int]:
 @dataclass
 class EnrolmentResult:
     created: list[User]
-    enrolled: list[User]
+    enrolled: list[User]  # existing accounts: invited, or enrolled when the plan is direct
 
 
 def apply_enrolment(plan: EnrolmentPlan) -> EnrolmentResult:
     """Create the missing accounts and memberships; flushes, the caller commits.
 
-    Idempotent: a second run over the same file plans no creations and no enrolments.
+    The accounts it creates are members at once (nobody else has any record of them); an
+    existing account is invited unless the plan is direct. Idempotent: a second run over the
+    same file plans no creations and no enrolments.
     """
     created = create_roster_accounts(plan.create)
     enrolled = [user for _row, user in plan.enrol]
-    enrol_users(plan.cohort_id, [user.id for user in created + enrolled])
+    enrol_users(plan.cohort_id, [user.id for user in created])
+    enrol_users(plan.cohort_id, [user.id for user in enrolled], accepted=plan.direct)
     return EnrolmentResult(created=created, enrolled=enrolled)
 
 
 def create_roster_accounts(rows: list[RosterRow]) -> list[User]:
     # One bulk insert: hashing a password per row would take seconds for a large roster, and
-    # nobody knows these passwords anyway. The owner sets one when registering with the
-    # cohort's invite code (trainer.accounts.claim_imported_account).
+    # nobody knows these passwords anyway. The owner activates the account with a personal
+    # one-time link that the trainer hands out (trainer.accounts.issue_activation_tokens).
     if not rows:
         return []
     now = utcnow()
@@ -300,8 +314,9 @@ def unusable_password() -> str:
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(16)
 
 
-def enrol_users(cohort_id: int, user_ids: list[int]) -> None:
-    """Make the users current members; a removed member comes back on the same row."""
+def enrol_users(cohort_id: int, user_ids: list[int], accepted: bool = True) -> None:
+    """Make the users current members, accepted or (not `accepted`) invited. A removed member
+    comes back on the same row; an invitation never downgrades an accepted membership."""
     if not user_ids:
         return
     existing = {
@@ -313,14 +328,35 @@ def enrol_users(cohort_id: int, user_ids: list[int]) -> None:
         )
     }
     now = utcnow()
+    accepted_at = now if accepted else None
     fresh = []
     for user_id in user_ids:
         member = existing.get(user_id)
         if member is None:
-            fresh.append({"cohort_id": cohort_id, "user_id": user_id, "joined_at": now})
+            fresh.append(
+                {"cohort_id": cohort_id, "user_id": user_id, "joined_at": now,
+                 "accepted_at": accepted_at}
+            )  # fmt: skip
         elif member.removed_at is not None:
             member.removed_at = None
             member.joined_at = now
+            member.accepted_at = accepted_at
+        elif accepted and member.accepted_at is None:
+            member.accepted_at = now
     if fresh:
-        db.session.execute(insert(CohortMember), fresh)
+        # The table, not the class: the ORM would drop accepted_at=None for its default.
+        db.session.execute(insert(CohortMember.__table__), fresh)
+    db.session.flush()
+
+
+# Invitations -------------------------------------------------------------------------------
+
+
+def accept_invitation(member: CohortMember) -> None:
+    member.accepted_at = utcnow()
+    db.session.flush()
+
+
+def decline_invitation(member: CohortMember) -> None:
+    member.removed_at = utcnow()
     db.session.flush()

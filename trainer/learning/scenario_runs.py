@@ -159,10 +159,10 @@ def runs_of(user: User, module: Module, scenario_id: str) -> list[ScenarioRun]:
 
 
 def cohort_paths(cohort_id: int, module: Module, scenario_id: str, first_only: bool) -> list[list]:
-    """The paths of the runs of the cohort's current members, in one query. With
+    """The paths of the runs of the cohort's current (accepted) members, in one query. With
     `first_only`, each member's first run: what they did before seeing any debrief."""
     members = select(CohortMember.user_id).where(
-        CohortMember.cohort_id == cohort_id, CohortMember.removed_at.is_(None)
+        CohortMember.cohort_id == cohort_id, CohortMember.counts()
     )
     rows = db.session.execute(
         select(ScenarioRun.user_id, ScenarioRun.path)

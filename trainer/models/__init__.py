@@ -6,9 +6,10 @@ from trainer.models.content import Module, ModuleAsset, ModuleVersion
 from trainer.models.progress import LearningEvent, Progress, Status, Verb
 from trainer.models.quizzes import AttemptState, QuizAnswer, QuizAttempt
 from trainer.models.scenarios import RunStatus, ScenarioRun
-from trainer.models.users import InviteCode, Profession, Role, User
+from trainer.models.users import ActivationToken, InviteCode, Profession, Role, User
 
 __all__ = [
+    "ActivationToken",
     "Assignment",
     "AttemptState",
     "Certificate",

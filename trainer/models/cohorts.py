@@ -2,13 +2,13 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.extensions import db
 from trainer.models.content import Module, ModuleVersion
 from trainer.models.types import UTCDateTime, utcnow
-from trainer.models.users import User
+from trainer.models.users import Profession, User
 
 cohort_trainers = Table(
     "cohort_trainers",
@@ -28,14 +28,29 @@ class Cohort(db.Model):
     ends_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Profession values of those it trains: its invite codes register people with one of them.
+    # (Empty, as the database's default makes it, leaves the choice open.)
+    professions: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: all_professions(), server_default="[]"
+    )
 
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers)
     members: Mapped[list["CohortMember"]] = relationship(back_populates="cohort")
     assignments: Mapped[list["Assignment"]] = relationship(back_populates="cohort")
 
 
+def all_professions() -> list[str]:
+    return [p.value for p in Profession]
+
+
 class CohortMember(db.Model):
-    """A learner in a cohort. Removing sets removed_at: their records stay."""
+    """A learner in a cohort. Removing sets removed_at: their records stay.
+
+    A membership grants the cohort's trainers authority over the learner only once accepted
+    (accepted_at set). Built directly (an admin's enrolment, registering with the cohort's
+    invite code, an account a trainer creates) it is accepted; a trainer enrolling an existing
+    account makes it pending (accepted_at None) until its owner accepts the invitation.
+    """
 
     __tablename__ = "cohort_members"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
@@ -45,9 +60,19 @@ class CohortMember(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None
+
+    @classmethod
+    def counts(cls):
+        """The condition of a membership that counts: accepted and not removed."""
+        return and_(cls.accepted_at.is_not(None), cls.removed_at.is_(None))
 
 
 class Assignment(db.Model):

@@ -16,6 +16,9 @@ from trainer.models.types import UTCDateTime, utcnow
 
 EMAIL_MAX = 254
 NAME_MAX = 120
+# An account created by a roster import has a password hash starting with "!", which no
+# werkzeug hash does: nobody signs in until its owner activates it with a one-time link.
+UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105  (a marker, not a password)
 
 
 class Role(enum.StrEnum):
@@ -106,6 +109,10 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def awaits_activation(self) -> bool:
+        return self.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 
@@ -149,3 +156,20 @@ class InviteCode(db.Model):
 def new_invite_code() -> str:
     # Short enough to read aloud in a classroom, long enough not to be guessed.
     return secrets.token_urlsafe(9).replace("-", "x").replace("_", "y").upper()
+
+
+class ActivationToken(db.Model):
+    """A personal one-time link (or code) that lets the owner of an imported account set its
+    password. Only a hash is stored: the link is shown once, on the sheet the trainer prints."""
+
+    __tablename__ = "activation_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
