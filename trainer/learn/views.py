@@ -9,7 +9,7 @@ from trainer.learn import bp
 from trainer.learning import progress as tracking
 from trainer.learning.completion import next_step, requirements
 from trainer.learning.content import content_of
-from trainer.models import Module, ModuleAsset, Progress
+from trainer.models import Module, ModuleAsset, ModuleVersion, Progress
 from trainer.policy import authorize, can, require
 
 # Where each kind of step is taken; the quiz and scenario players take `quiz_id` / `scenario_id`.
@@ -163,11 +163,26 @@ def lesson_done(slug: str, lesson_id: str):
 @bp.route("/<slug>/lessons/assets/<sha256>.<ext>")
 @require("learn.browse")
 def asset(slug: str, sha256: str, ext: str):
+    module = load_module(slug)  # the lessons' audience rule: 403 outside it
     found = db.session.get(ModuleAsset, sha256)
-    if found is None:
+    if found is None or not module_uses_asset(module, sha256):
         abort(404)
     response = Response(found.data, mimetype=found.mime)
-    response.cache_control.public = True
+    # Behind sign-in: the browser may keep it (named by content hash), no shared cache may.
+    response.cache_control.private = True
     response.cache_control.max_age = 31536000
-    response.cache_control.immutable = True  # named by content hash
+    response.cache_control.immutable = True
     return response
+
+
+def module_uses_asset(module: Module, sha256: str) -> bool:
+    """An asset is served under a module only if a lesson of one of its versions shows it
+    (otherwise any module's slug would open another audience's images)."""
+    marker = f"assets/{sha256}."
+    versions = db.session.scalars(select(ModuleVersion).where(ModuleVersion.module_id == module.id))
+    return any(
+        marker in html
+        for version in versions
+        for languages in content_of(version).lesson_html.values()
+        for html in languages.values()
+    )
