@@ -31,10 +31,13 @@ def test_officer_reads_lessons_and_resumes(live_server, make_user, page):
 
     expect(page.locator("h1")).to_have_text("На месте происшествия")
     expect(page.locator(".callout-warning").first).to_be_visible()
-    expect(page.locator("details.warned .lesson-body")).to_be_hidden()
-    page.locator("details.warned > summary").click()
-    expect(page.locator("details.warned .lesson-body")).to_be_visible()
+    # The warning comes alone: no text and no "done" button until the learner reads on.
+    expect(page.locator(".lesson-body")).to_have_count(0)
+    expect(page.get_by_role("button", name="Отметить как изученный и продолжить")).to_have_count(0)
     screenshot(page, "12-lesson-warning-ru")
+    page.get_by_role("link", name="Перейти к уроку").click()
+    expect(page.locator(".lesson-body")).to_be_visible()
+    expect(page.get_by_role("button", name="Отметить как изученный и продолжить")).to_be_visible()
 
     page.get_by_role("link", name="Показать русский и английский текст рядом").click()
     expect(page.locator("section[lang=en] h2.column-title")).to_have_text("At the scene")

@@ -68,11 +68,16 @@ def test_lesson_page_renders_sanitized_html_and_records_the_view(app, officer, o
 
 def test_content_warning_comes_before_the_lesson(officer_client):
     html = officer_client.get(f"{BASE}/lessons/at-the-scene").text
+    assert "This lesson describes physical injuries" in html
+    assert 'class="lesson-body"' not in html and "Mark as done" not in html
+    assert f'href="{BASE}/lessons/at-the-scene?show=text"' in html  # Continue to the lesson
+    html = officer_client.get(f"{BASE}/lessons/at-the-scene?show=text").text
     warning = html.index("This lesson describes physical injuries")
-    assert warning < html.index('<details class="warned">') < html.index('class="lesson-body"')
+    assert warning < html.index('class="lesson-body"') < html.index("Mark as done")
 
 
 def test_marking_lessons_done_moves_progress_and_next_step(app, officer, officer_client):
+    officer_client.get(f"{BASE}/lessons/intro")
     response = officer_client.post(f"{BASE}/lessons/intro/done")
     assert response.headers["Location"].endswith(f"{BASE}/lessons/at-the-scene")
     officer_client.post(f"{BASE}/lessons/intro/done")  # twice counts once
@@ -99,7 +104,7 @@ def test_unknown_module_and_lesson_are_404(officer_client):
 def test_lesson_images_are_served_by_content_hash(officer_client):
     html = (
         officer_client.get(f"{BASE}/lessons/intro").text
-        + officer_client.get(f"{BASE}/lessons/at-the-scene").text
+        + officer_client.get(f"{BASE}/lessons/at-the-scene?show=text").text
     )
     src = html.split('<img src="')[1].split('"')[0]
     image = officer_client.get(f"{BASE}/lessons/{src}")
@@ -108,6 +113,7 @@ def test_lesson_images_are_served_by_content_hash(officer_client):
 
 
 def test_learner_keeps_their_version_until_they_restart(app, officer, officer_client, module_copy):
+    officer_client.get(f"{BASE}/lessons/intro")
     officer_client.post(f"{BASE}/lessons/intro/done")
     lesson = module_copy / "lessons" / "01-intro.en.md"
     lesson.write_text(lesson.read_text() + "\n\nA sentence added in version two.\n")

@@ -1,4 +1,13 @@
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -6,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from trainer.cohorts.my_training import assigned_training
 from trainer.extensions import db
 from trainer.learn import bp
+from trainer.learning import lessons
 from trainer.learning import progress as tracking
 from trainer.learning.completion import next_step, requirements
 from trainer.learning.content import content_of
@@ -128,7 +138,10 @@ def lesson(slug: str, lesson_id: str):
     if entry is None:
         abort(404)
     progress = progress or tracking.start(current_user, module)
-    tracking.view_lesson(progress, lesson_id)
+    # With a content warning, the warning comes first; "Continue to the lesson" serves the text.
+    serve_text = lessons.text_first(entry, request.args.get("show") == "text")
+    if serve_text:
+        lessons.show_text(progress, lesson_id)
     db.session.commit()
     previous, following = content.neighbours(lesson_id)
     return render_template(
@@ -136,7 +149,7 @@ def lesson(slug: str, lesson_id: str):
         module=module,
         content=content,
         lesson=entry,
-        html=content.lesson_html[lesson_id],
+        html=content.lesson_html[lesson_id] if serve_text else None,
         both=request.args.get("view") == "both",
         done=lesson_id in progress.state.get("lessons", []),
         previous=previous,
@@ -152,7 +165,12 @@ def lesson_done(slug: str, lesson_id: str):
     content = content_of(progress.version)
     if content.lesson(lesson_id) is None:
         abort(404)
-    tracking.complete_lesson(progress, lesson_id)
+    try:
+        lessons.mark_done(progress, lesson_id)
+    except lessons.LessonNotShown as refused:
+        db.session.commit()  # the progress row, if this request made it
+        flash(refused.message, "error")
+        return redirect(url_for("learn.lesson", slug=slug, lesson_id=lesson_id))
     db.session.commit()
     _, following = content.neighbours(lesson_id)
     if following is not None:
