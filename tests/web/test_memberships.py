@@ -93,7 +93,7 @@ def test_a_csv_upload_does_not_hand_another_trainers_learner_over(app, make_user
 
     # The learner sees the invitation on signing in, and accepts it.
     anna = app.test_client()
-    signed = sign_in(anna, learner, headers=EN)
+    signed = sign_in(anna, learner)  # the message is in the learner's language
     assert (
         "A trainer invites you to join a cohort."
         in anna.get(signed.headers["Location"], headers=EN).text

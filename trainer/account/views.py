@@ -1,5 +1,6 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, user_logged_in
 from markupsafe import Markup
 
@@ -54,6 +55,7 @@ def announce_invitations(_sender, user, **_extra):
     """On sign-in, a learner with pending invitations is told, with a link to answer them."""
     if user.role != Role.LEARNER or not cohort_queries.pending_invitations(user.id):
         return
+    refresh()  # the language was chosen before sign-in: now it is the user's own
     flash(
         Markup('{} <a href="{}">{}</a>').format(
             _("A trainer invites you to join a cohort."),
