@@ -18,8 +18,10 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("folder", MODULES, ids=lambda f: f.name)
-def test_every_module_is_valid(folder):
-    assert [str(e) for e in load_module(folder).errors] == []
+def test_every_module_is_valid_even_strictly(folder):
+    """As `flask modules validate --strict`: no errors and no warnings."""
+    result = load_module(folder)
+    assert [str(e) for e in [*result.errors, *result.warnings]] == []
 
 
 def any_valid_ruling(node) -> dict[str, str]:
@@ -78,7 +80,20 @@ def test_the_judges_module_has_what_its_issue_asks_for():
     stats = module_stats(package)
     quiz = package.quizzes["final"]
     assert stats["lessons"] >= 7 and stats["scenarios"] >= 3
-    assert sum(stats["questions"].values()) >= 30 and quiz.draw >= 20 and quiz.pass_mark == 80
+    assert sum(stats["questions"].values()) >= 30 and quiz.per_attempt >= 20
+    assert quiz.pass_mark == 80
     assert sum(1 for n in stats["questions"].values() if n) >= 5 and stats["questions"]["numeric"]
     assert package.meta.certificate and package.meta.credit_hours > 0 and package.meta.law_as_of
     assert package.meta.glossary and stats["references"] > 0
+
+
+def test_the_judges_final_quiz_asks_about_every_lesson_and_keeps_its_answers():
+    """Issue 12: a section per lesson, each drawn from in every attempt; correct answers only
+    after passing or after the last of three attempts."""
+    package = load_module(
+        Path(__file__).resolve().parents[2] / "modules" / "maine-arkhangelsk-judges"
+    ).package
+    quiz = package.quizzes["final"]
+    assert len(quiz.sections) >= len(package.meta.lessons)
+    assert all((section.draw or len(section.questions)) >= 1 for section in quiz.sections)
+    assert quiz.attempts == 3 and quiz.show_answers == "after_last_attempt"
