@@ -10,10 +10,13 @@ from trainer.content.validate import load_module
 from trainer.learning import scenarios as engine
 
 MODULES = module_folders(Path(__file__).resolve().parents[2] / "modules")
+# An invalid module has no package: test_every_module_is_valid reports it.
+PACKAGES = [(folder.name, load_module(folder).package) for folder in MODULES]
 SCENARIOS = [
-    (folder.name, scenario)
-    for folder in MODULES
-    for scenario in (load_module(folder).package.scenarios.values() if MODULES else [])
+    (name, scenario)
+    for name, package in PACKAGES
+    if package is not None
+    for scenario in package.scenarios.values()
 ]
 
 
