@@ -169,3 +169,13 @@ def test_the_remember_me_cookie_lasts_thirty_days(app, make_user):
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember"))
     assert "Max-Age=2592000" in cookie or "Expires=" in cookie
     assert app.config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+def test_huge_run_and_cohort_numbers_in_a_query_are_ignored(client, admin, app):
+    from tests.conftest import sync_example
+
+    sync_example(app)
+    sign_in(client, admin)
+    base = "/learn/example-module/scenarios/call"
+    assert client.get(f"{base}/compare?run={HUGE}&run=①").status_code in (200, 302)
+    assert client.get(f"{base}/class?cohort={HUGE}").status_code == 200

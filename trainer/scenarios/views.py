@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainer.extensions import db
+from trainer.inputs import db_int
 from trainer.learn.views import load_module
 from trainer.learning import progress as tracking
 from trainer.learning import scenario_runs as runs
@@ -174,7 +175,7 @@ def debrief(slug: str, scenario_id: str, run_id: int):
 @require("learn.browse")
 def compare(slug: str, scenario_id: str):
     module, content, found = load_scenario(slug, scenario_id)
-    ids = request.args.getlist("run", type=int)[:MAX_COMPARED]
+    ids = request.args.getlist("run", type=db_int)[:MAX_COMPARED]
     columns = []
     for run_id in dict.fromkeys(ids):
         _, run, _content, run_scenario = load_run(slug, scenario_id, run_id, "scenarios.view_run")
@@ -192,7 +193,7 @@ def compare(slug: str, scenario_id: str):
 def class_view(slug: str, scenario_id: str):
     """How a cohort decided, for a debrief session in class."""
     module, content, found = load_scenario(slug, scenario_id, latest=True)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = request.args.get("cohort", type=db_int)
     first_only = request.args.get("runs", "first") != "all"
     cohort, counts = None, None
     if cohort_id is not None:
