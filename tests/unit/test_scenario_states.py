@@ -133,8 +133,7 @@ def repeatable(points_once: bool):
     def change(d):
         again = node(d, "record")["choices"][2]  # ask-alone-again: safety +1
         again["next"] = "record"
-        if points_once:
-            again["points_once"] = True
+        again["points_once"] = points_once
 
     return change
 
