@@ -13,7 +13,7 @@ from trainer.content.schema import Quiz
 from trainer.content.stats import quiz_stats
 from trainer.content.validate import load_module
 from trainer.extensions import db
-from trainer.learning import attempts
+from trainer.learning import attempts, quiz_draw
 from trainer.models.types import utcnow
 
 SAY = {"ru": "Вопрос", "en": "Question"}
@@ -41,7 +41,7 @@ def test_every_attempt_draws_from_every_section():
     quiz = pool_quiz(SECTIONS)
     assert quiz.per_attempt == 7
     for seed in range(200):
-        ids = [q["id"] for q in attempts.draw(quiz, random.Random(seed), b"key")]
+        ids = [q["id"] for q in quiz_draw.draw(quiz, random.Random(seed), b"key")]
         topics = Counter(qid[0] for qid in ids)
         assert topics == {"h": 2, "c": 1, "p": 4}
         assert ids == sorted(ids, key=[q.id for q in quiz.questions].index)  # written order
@@ -51,7 +51,7 @@ def test_without_sections_a_draw_can_miss_a_topic():
     """What sections prevent: 7 of 12 drawn at random leave out a whole topic at times."""
     quiz = pool_quiz(draw=7)
     missed = sum(
-        len({q["id"][0] for q in attempts.draw(quiz, random.Random(seed), b"key")}) < 3
+        len({q["id"][0] for q in quiz_draw.draw(quiz, random.Random(seed), b"key")}) < 3
         for seed in range(300)
     )
     assert missed > 0
@@ -62,7 +62,7 @@ def test_sections_draw_at_random_within_each_section_and_may_shuffle():
     housing = Counter()
     orders = set()
     for seed in range(400):
-        ids = [q["id"] for q in attempts.draw(quiz, random.Random(seed), b"key")]
+        ids = [q["id"] for q in quiz_draw.draw(quiz, random.Random(seed), b"key")]
         housing.update(i for i in ids if i.startswith("h"))
         orders.add(tuple(ids))
     assert set(housing) == {"h1", "h2", "h3", "h4"}
@@ -75,17 +75,17 @@ def test_the_fixed_order_of_parts_comes_from_the_secret_key_not_the_question_id(
     with app.test_request_context():
         quiz = load_module_quiz(app)
         same = [
-            attempts.draw(quiz, random.Random(s), attempts.fixed_order_key(1, "check"))
+            quiz_draw.draw(quiz, random.Random(s), quiz_draw.fixed_order_key(1, "check"))
             for s in (1, 2)
         ]
         assert same[0] == same[1]  # one order for everyone on this version (the classroom)
         orders = {
-            tuple(order_of(attempts.draw(quiz, random.Random(0), key), "order-steps"))
-            for key in [attempts.fixed_order_key(v, "check") for v in range(1, 30)]
+            tuple(order_of(quiz_draw.draw(quiz, random.Random(0), key), "order-steps"))
+            for key in [quiz_draw.fixed_order_key(v, "check") for v in range(1, 30)]
         }
         assert len(orders) > 5  # each version its own order
         app.config["SECRET_KEY"] = "another-secret"
-        other = attempts.draw(quiz, random.Random(1), attempts.fixed_order_key(1, "check"))
+        other = quiz_draw.draw(quiz, random.Random(1), quiz_draw.fixed_order_key(1, "check"))
     assert order_of(other, "order-steps") != order_of(same[0], "order-steps") or order_of(
         other, "match-terms"
     ) != order_of(same[0], "match-terms")

@@ -4,14 +4,11 @@ Plain functions over the models; they flush and the caller commits. `now` is a p
 that time limits are tested without waiting.
 """
 
-import hmac
-import random
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -21,6 +18,7 @@ from trainer.extensions import db
 from trainer.learning import grading
 from trainer.learning import progress as tracking
 from trainer.learning.content import content_of
+from trainer.learning.quiz_draw import draw, fixed_order_key
 from trainer.models import (
     AttemptState,
     Module,
@@ -128,54 +126,6 @@ def start(user: User, module: Module, quiz_id: str, now: datetime) -> QuizAttemp
         progress, Verb.ATTEMPTED, f"{module.slug}/quiz/{quiz_id}", {"attempt": attempt.number}
     )
     return attempt
-
-
-def draw(quiz: Quiz, rng, fixed_key: bytes) -> list[dict]:
-    """Freeze which questions the attempt has (so many from each section), in which order,
-    and the order of their parts. Without `shuffle_questions` the drawn questions keep the
-    written order; without `shuffle_options`, matching and ordering parts are mixed in one
-    order per version, seeded by `fixed_key` (see fixed_order_key), the same for everyone."""
-    pool = list(quiz.questions)
-    chosen = drawn(quiz, rng)
-    if quiz.shuffle_questions:
-        rng.shuffle(chosen)
-    else:
-        chosen.sort()
-    return [
-        {
-            "id": pool[i].id,
-            "order": grading.type_of(pool[i]).layout(
-                pool[i], quiz.shuffle_options, _parts_rng(quiz, pool[i].id, rng, fixed_key)
-            ),
-        }
-        for i in chosen
-    ]
-
-
-def drawn(quiz: Quiz, rng) -> list[int]:
-    """Indexes into the pool: `draw` from each section (every question of a section without
-    one), or `draw` from the whole pool when the quiz has no sections."""
-    index = {q.id: i for i, q in enumerate(quiz.questions)}
-    groups = [([index[q] for q in s.questions], s.draw) for s in quiz.sections]
-    chosen = []
-    for group, count in groups or [(list(range(len(quiz.questions))), quiz.draw)]:
-        chosen += rng.sample(group, min(count or len(group), len(group)))
-    return chosen
-
-
-def fixed_order_key(version_id: int, quiz_id: str) -> bytes:
-    """A secret per module version and quiz: the fixed order of matching and ordering parts
-    cannot be computed from anything the page shows."""
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret if isinstance(secret, bytes) else str(secret).encode()
-    return hmac.new(secret, f"quiz-order:{version_id}:{quiz_id}".encode(), "sha256").digest()
-
-
-def _parts_rng(quiz: Quiz, question_id: str, rng, fixed_key: bytes):
-    if quiz.shuffle_options:
-        return rng
-    seed = hmac.new(fixed_key, question_id.encode(), "sha256").digest()
-    return random.Random(seed)  # noqa: S311  (a secret seed; the mix itself need not be strong)
 
 
 # Who sees the correct answers ---------------------------------------------------------------
