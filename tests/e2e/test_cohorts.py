@@ -57,6 +57,26 @@ def test_trainer_enrols_assigns_and_reads_the_dashboard(live_server, make_user, 
     screenshot(page, "62-cohort-enrol-preview-en")
     page.get_by_role("button", name="Confirm the enrolment").click()  # with a real CSRF token
     expect(page.get_by_text("2 accounts created.")).to_be_visible()
-    page.get_by_role("link", name="Members").click()
+    page.get_by_role("button", name="Create the sheet of activation links").click()
+    row = page.get_by_role("row").filter(has_text="ivan.k@example.org")
+    link = row.locator("code").first.inner_text()
+    screenshot(page, "63-cohort-activation-sheet-en")
+    page.get_by_role("link", name="Back to the members").click()
     expect(page.get_by_role("link", name="Иван Кузнецов")).to_be_visible()
     context.close()
+
+    # The imported person opens their own link, chooses a password and is signed in.
+    person = browser.new_context(locale="en-US").new_page()
+    person.goto(link)
+    expect(person.get_by_text("ivan.k@example.org")).to_be_visible()
+    person.get_by_label("New password").fill("a-long-new-password")
+    person.get_by_label("Repeat the password").fill("a-long-new-password")
+    person.get_by_role("button", name="Activate my account").click()
+    expect(person.get_by_text("Your account is ready.")).to_be_visible()
+    person.context.close()
+    stranger = browser.new_context(locale="en-US").new_page()
+    stranger.goto(link)  # used once: it does not work again
+    expect(
+        stranger.get_by_role("heading", name="This activation link does not work")
+    ).to_be_visible()
+    stranger.context.close()

@@ -6,6 +6,7 @@ its account has never been activated.
 """
 
 from flask import current_app, flash, make_response, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -54,6 +55,8 @@ def activate(code: str):
         return private((page, 404))
     user = token.user
     form = ActivationForm(obj=user)
+    if not form.is_submitted():  # the language this page is read in, unless the file said one
+        form.locale.data = user.locale or str(get_locale())
     if form.validate_on_submit():
         activated = accounts.activate_account(
             code, form.name.data, form.password.data, form.locale.data
