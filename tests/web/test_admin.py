@@ -107,3 +107,35 @@ def test_admin_creates_invite_codes(client, admin, app):
 def test_unknown_user_is_404(client, admin):
     sign_in(client, admin)
     assert client.get("/admin/users/99999").status_code == 404
+
+
+def test_admin_gives_an_imported_account_its_one_time_link(app, client, admin, make_user):
+    import re
+
+    from trainer.learning.enrolment import unusable_password
+
+    imported = make_user(email="imported@example.org", name="Импорт")
+    with app.app_context():
+        db.session.get(User, imported.id).password_hash = unusable_password()
+        db.session.commit()
+    trainer = make_user(role=Role.TRAINER, email="t@example.org")
+    trainer_client = app.test_client()
+    sign_in(trainer_client, trainer)
+    assert trainer_client.post(f"/admin/users/{imported.id}/activation").status_code == 403
+    sign_in(client, admin)
+    assert "Create an activation link" in client.get(
+        f"/admin/users/{imported.id}", headers=EN
+    ).get_data(as_text=True)
+    page = client.post(f"/admin/users/{imported.id}/activation", headers=EN).get_data(as_text=True)
+    link = re.search(r"http://localhost(/activate/[A-Z0-9-]+)", page).group(1)
+    person = app.test_client()
+    password = "a-long-password"
+    done = person.post(
+        link, data={"name": "Импорт", "locale": "ru", "password": password, "confirm": password}
+    )
+    assert done.status_code == 302
+    # Activated: no link for it any more.
+    assert client.post(f"/admin/users/{imported.id}/activation").status_code == 403
+    assert "Create an activation link" not in client.get(f"/admin/users/{imported.id}").get_data(
+        as_text=True
+    )

@@ -90,6 +90,13 @@ MATRIX = {
         TRAINER: FORBIDDEN,
         ADMIN: OK,
     },
+    # "{other}" has a password: there is nothing to activate (tests/web/test_admin.py).
+    ("POST", "/admin/users/{other}/activation"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
     ("GET", "/admin/invites"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK},
     ("POST", "/admin/invites"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK},
     ("GET", "/learn/"): SIGNED_IN,

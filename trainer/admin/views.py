@@ -9,6 +9,7 @@ from trainer import accounts
 from trainer.admin import bp
 from trainer.admin.forms import InviteForm, UserCreateForm, UserEditForm, UserSearchForm
 from trainer.extensions import db
+from trainer.forms import ActionForm
 from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
 from trainer.models.users import fold_for_search
@@ -70,7 +71,27 @@ def user_edit(user_id: int):
         flash(_("Changes to %(name)s saved.", name=user.name), "success")
         return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_edit.html", form=form, user=user, may_change_access=may_change_access
+        "admin/user_edit.html",
+        form=form,
+        user=user,
+        may_change_access=may_change_access,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/users/<int:user_id>/activation", methods=["POST"])
+@require("admin.users.edit")
+def user_activation(user_id: int):
+    """A new one-time activation link for an imported account (the older ones stop working),
+    shown once."""
+    user = db.get_or_404(User, user_id)
+    authorize("admin.users.activation", user)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.user_edit", user_id=user.id))
+    [(_user, code)] = accounts.issue_activation_codes([user], current_user)
+    db.session.commit()
+    return render_template(
+        "admin/user_activation.html", user=user, code=code, days=accounts.ACTIVATION_DAYS
     )
 
 
