@@ -154,6 +154,8 @@ RULES: dict[str, Callable[..., bool]] = {
     "cohorts.learner.view": _sees_member,
     "cohorts.learner.profession": _sets_profession,
     "cohorts.member.confirm": _admin_confirms,
+    # Enrolling existing accounts from a file: an admin enrols them, a trainer only invites.
+    "cohorts.enrol.direct": _admin,
     # certificate rules
     "certificates.list": _trainer_or_admin,  # the list filters to the learners they teach
     # Only the holder downloads; revoking is for admins and the holder's current trainers.

@@ -300,3 +300,38 @@ def test_a_pending_membership_grants_nothing(make_app, make_user, route):
     assert client.open(url, method=method, data={}).status_code == pending
     learner_client.post(f"/account/invitations/{invitation}/accept")
     assert client.open(url, method=method, data={}).status_code == accepted
+
+
+def test_who_answers_or_confirms_an_invitation():
+    """The rules alone, over plain objects: only the invited learner answers a pending,
+    not withdrawn invitation; only an admin confirms one, and never a staff account's."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from trainer.policy import can
+
+    now = datetime.now(UTC)
+
+    def person(user_id, role):
+        return SimpleNamespace(id=user_id, role=role, is_authenticated=True)
+
+    learner, other = person(1, Role.LEARNER), person(2, Role.LEARNER)
+    staff, admin = person(3, Role.TRAINER), person(4, Role.ADMIN)
+
+    def member(user, accepted_at=None, removed_at=None):
+        return SimpleNamespace(
+            user_id=user.id, user=user, accepted_at=accepted_at, removed_at=removed_at
+        )
+
+    pending = member(learner)
+    assert can(learner, "account.invitation.answer", pending)
+    assert not can(other, "account.invitation.answer", pending)
+    assert not can(admin, "account.invitation.answer", pending)
+    assert not can(learner, "account.invitation.answer", member(learner, accepted_at=now))
+    assert not can(learner, "account.invitation.answer", member(learner, removed_at=now))
+    assert not can(staff, "account.invitation.answer", member(staff))
+    assert can(admin, "cohorts.member.confirm", pending)
+    assert not can(staff, "cohorts.member.confirm", pending)
+    assert not can(admin, "cohorts.member.confirm", member(staff))
+    assert not can(admin, "cohorts.member.confirm", member(learner, accepted_at=now))
+    assert can(admin, "cohorts.enrol.direct") and not can(staff, "cohorts.enrol.direct")

@@ -61,10 +61,10 @@ from trainer.learning.enrolment import (
     parse_roster,
     plan_enrolment,
 )
-from trainer.models import Assignment, Cohort, CohortMember, Profession, Role, Status
+from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS
-from trainer.policy import authorize, require
+from trainer.policy import authorize, can, require
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -370,7 +370,7 @@ def enrol_confirm(cohort_id: int):
 
 def enrols_directly() -> bool:
     """An admin enrols existing accounts at once; a trainer only invites them."""
-    return current_user.role == Role.ADMIN
+    return can(current_user, "cohorts.enrol.direct")
 
 
 def enrolment_message(created: int, enrolled: int, direct: bool) -> str:
