@@ -264,8 +264,11 @@ def test_an_expired_attempt_is_submitted_when_touched(quiz_app, learner_id):
         assert attempts.start(user, module, "check", start + timedelta(minutes=7)).number == 2
 
 
-def test_attempts_allowed_is_enforced_and_restart_gives_a_fresh_set(quiz_app, learner_id):
-    app = quiz_app(**NO_ESSAY, attempts=2)
+@pytest.mark.parametrize(("show_answers", "fresh"), [("never", True), ("after_last_attempt", False)])
+def test_attempts_allowed_and_restart_refreshes_them_only_if_answers_stay_hidden(
+    quiz_app, learner_id, show_answers, fresh
+):
+    app = quiz_app(**NO_ESSAY, attempts=2, show_answers=show_answers)
     with app.test_request_context():
         user, module = load(learner_id)
         for _ in range(2):
@@ -274,7 +277,11 @@ def test_attempts_allowed_is_enforced_and_restart_gives_a_fresh_set(quiz_app, le
         with pytest.raises(attempts.AttemptError, match="used all your attempts"):
             attempts.start(user, module, "check", utcnow())
         tracking.restart(tracking.find_progress(user, module))
-        assert attempts.start(user, module, "check", utcnow()).number == 3
+        if fresh:
+            assert attempts.start(user, module, "check", utcnow()).number == 3
+        else:  # the answers were shown after the last attempt: no new tries by restarting
+            with pytest.raises(attempts.AttemptError, match="used all your attempts"):
+                attempts.start(user, module, "check", utcnow())
 
 
 def test_essays_wait_for_a_trainer_who_completes_the_attempt(quiz_app, learner_id, make_user):

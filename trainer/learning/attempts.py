@@ -81,10 +81,15 @@ def in_current_run(attempt: QuizAttempt, progress: Progress | None) -> bool:
 
 
 def attempts_left(quiz: Quiz, attempts: list[QuizAttempt], progress: Progress) -> int | None:
-    """None: unlimited. Restarting the module gives a fresh set of attempts."""
+    """None: unlimited. Restarting the module gives a fresh set of attempts only for a quiz
+    that never shows its answers: otherwise a learner could restart, with the answers seen,
+    and pass by memory. Attempts on an earlier version of the module do not count."""
     if quiz.attempts is None:
         return None
-    used = sum(in_current_run(a, progress) for a in attempts)
+    if quiz.show_answers == "never":
+        used = sum(in_current_run(a, progress) for a in attempts)
+    else:
+        used = sum(a.module_version_id == progress.module_version_id for a in attempts)
     return max(0, quiz.attempts - used)
 
 
