@@ -1,48 +1,40 @@
-"""Cohort pages: list, create and edit, enrolment, assignments, invites and the dashboard.
+"""Cohort pages: list, create and edit, the dashboard, members and one learner, assignments.
+Enrolment from a file, activation links and invite codes: trainer.cohorts.joining.
 
 Views load, authorize through trainer.policy, call the domain (trainer.learning.dashboard,
 trainer.learning.enrolment, trainer.cohorts.operations) and render; each commits once.
 """
 
-import base64
-import zlib
 from datetime import date
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_date, ngettext, to_user_timezone
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import select
 
-from trainer import accounts
 from trainer.cohorts import charts
 from trainer.cohorts.forms import (
     STATUS_LABELS,
     AssignmentForm,
     CohortForm,
-    CohortInviteForm,
     DashboardFilterForm,
     LearnerProfessionForm,
-    RosterConfirmForm,
-    RosterUploadForm,
 )
 from trainer.cohorts.my_training import assignment_title
 from trainer.cohorts.operations import (
     CohortData,
     CohortError,
     assign_module,
-    create_cohort_invite,
     due_in_past,
     remove_member,
     save_cohort,
@@ -54,24 +46,14 @@ from trainer.learning import cohort_queries as queries
 from trainer.learning import dashboard
 from trainer.learning.content import content_of
 from trainer.learning.enrolment import (
-    MAX_ROSTER_BYTES,
-    RosterError,
     accept_invitation,
-    apply_enrolment,
-    parse_roster,
-    plan_enrolment,
 )
 from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS
-from trainer.policy import authorize, can, require
+from trainer.policy import authorize, require
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
-
-# The preview carries the uploaded file to the confirm step in a hidden field, compressed and
-# signed with the app's SECRET_KEY (salted per cohort and trainer): nothing is stored before
-# the trainer confirms, and a tampered or stale (over an hour) payload is refused.
-PREVIEW_MAX_AGE = 3600
 
 
 def load_cohort(cohort_id: int, action: str = "cohorts.view") -> Cohort:
@@ -293,123 +275,6 @@ def members(cohort_id: int):
     )
 
 
-# Enrolment ---------------------------------------------------------------------------------
-
-
-def roster_signer(cohort: Cohort) -> TimestampSigner:
-    salt = f"cohort-roster:{cohort.id}:{current_user.id}"
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def pack_roster(cohort: Cohort, data: bytes) -> str:
-    packed = base64.urlsafe_b64encode(zlib.compress(data, 9))
-    return roster_signer(cohort).sign(packed).decode("ascii")
-
-
-def unpack_roster(cohort: Cohort, payload: str) -> bytes | None:
-    try:
-        packed = roster_signer(cohort).unsign(payload, max_age=PREVIEW_MAX_AGE)
-        return zlib.decompress(base64.urlsafe_b64decode(packed), bufsize=MAX_ROSTER_BYTES)
-    except (BadSignature, ValueError, zlib.error):
-        return None
-
-
-def too_large_message() -> str:
-    return _("The file is larger than 2 MB. Split it into smaller files.")
-
-
-@bp.route("/<int:cohort_id>/enrol", methods=["GET", "POST"])
-@require("cohorts.list")
-def enrol(cohort_id: int):
-    cohort = load_cohort(cohort_id, "cohorts.change")
-    form = RosterUploadForm()
-    # A body well over the limit is refused before the file is read (the app's own limit, far
-    # higher, would show a bare 413 page instead of this form).
-    if request.method == "POST" and (request.content_length or 0) > MAX_ROSTER_BYTES + 64 * 1024:
-        form.roster.errors = [too_large_message()]
-    elif form.validate_on_submit():
-        data = form.roster.data.read(MAX_ROSTER_BYTES + 1)
-        try:
-            roster = parse_roster(data)
-        except RosterError as error:
-            form.roster.errors = [str(error)]
-        else:
-            plan = plan_enrolment(roster.rows, cohort, direct=enrols_directly())
-            confirm = RosterConfirmForm(payload=pack_roster(cohort, data))
-            return render_template(
-                "cohorts/enrol_preview.html", cohort=cohort, plan=plan, roster=roster, form=confirm
-            )
-    return render_template(
-        "cohorts/enrol.html", cohort=cohort, form=form, max_bytes=MAX_ROSTER_BYTES
-    )
-
-
-@bp.route("/<int:cohort_id>/enrol/confirm", methods=["POST"])
-@require("cohorts.list")
-def enrol_confirm(cohort_id: int):
-    cohort = load_cohort(cohort_id, "cohorts.change")
-    form = RosterConfirmForm()
-    data = unpack_roster(cohort, form.payload.data or "") if form.validate_on_submit() else None
-    if data is None:
-        flash(_("The preview has expired or was changed. Upload the file again."), "error")
-        return redirect(url_for("cohorts.enrol", cohort_id=cohort.id))
-    # Planned again against the database as it is now: confirming twice changes nothing.
-    plan = plan_enrolment(parse_roster(data).rows, cohort, direct=enrols_directly())
-    result = apply_enrolment(plan)
-    db.session.commit()
-    flash(enrolment_message(len(result.created), len(result.enrolled), plan.direct), "success")
-    if result.created:
-        flash(
-            _("People with new accounts have no password yet: print their activation links "
-              "and hand each person their own."),
-            "info",
-        )  # fmt: skip
-        return redirect(url_for("cohorts.activation", cohort_id=cohort.id))
-    return redirect(url_for("cohorts.members", cohort_id=cohort.id))
-
-
-def enrols_directly() -> bool:
-    """An admin enrols existing accounts at once; a trainer only invites them."""
-    return can(current_user, "cohorts.enrol.direct")
-
-
-def enrolment_message(created: int, enrolled: int, direct: bool) -> str:
-    if not created and not enrolled:
-        return _("Nothing to change: everyone in the file is already in the cohort or invited.")
-    existing = (
-        ngettext("%(num)s existing account enrolled.", "%(num)s existing accounts enrolled.",
-                 enrolled)
-        if direct
-        else ngettext("%(num)s existing account invited: they join when they accept.",
-                      "%(num)s existing accounts invited: they join when they accept.", enrolled)
-    )  # fmt: skip
-    created_text = ngettext("%(num)s account created.", "%(num)s accounts created.", created)
-    return " ".join([_("Enrolment done."), created_text, existing])
-
-
-# Activation sheet --------------------------------------------------------------------------
-
-
-@bp.route("/<int:cohort_id>/activation", methods=["GET", "POST"])
-@require("cohorts.list")
-def activation(cohort_id: int):
-    """The accounts created for this cohort that nobody has activated yet; posting prints a
-    sheet of new personal one-time links (the previous ones stop working)."""
-    cohort = load_cohort(cohort_id, "cohorts.change")
-    waiting = queries.awaiting_activation(cohort.id)
-    form = ActionForm()
-    if form.validate_on_submit() and waiting:
-        issued = accounts.issue_activation_codes(waiting, current_user)
-        db.session.commit()
-        return render_template(
-            "cohorts/activation_sheet.html",
-            cohort=cohort,
-            issued=issued,
-            days=accounts.ACTIVATION_DAYS,
-        )
-    return render_template("cohorts/activation.html", cohort=cohort, waiting=waiting, form=form)
-
-
 # Assignments -------------------------------------------------------------------------------
 
 
@@ -524,30 +389,5 @@ def scores(rows, kind: str) -> list[float]:
     return [score for score in found if score is not None]
 
 
-# Invite codes ------------------------------------------------------------------------------
-
-
-@bp.route("/<int:cohort_id>/invites", methods=["GET", "POST"])
-@require("cohorts.list")
-def invites(cohort_id: int):
-    cohort = load_cohort(cohort_id)
-    form = CohortInviteForm()
-    if form.is_submitted():
-        authorize("cohorts.change", cohort)
-    if form.validate_on_submit():
-        invite = create_cohort_invite(cohort, form.days.data, form.max_uses.data, current_user)
-        db.session.commit()
-        flash(_("Invite code %(code)s created.", code=invite.code), "success")
-        return redirect(url_for("cohorts.invites", cohort_id=cohort.id))
-    return render_template(
-        "cohorts/invites.html",
-        cohort=cohort,
-        form=form,
-        codes=queries.cohort_invites(cohort.id),
-        now=utcnow(),
-        professions=[str(PROFESSION_LABELS[p]) for p in cohort_professions(cohort)],
-    )
-
-
-def cohort_professions(cohort: Cohort) -> list[Profession]:
-    return [p for p in Profession if p.value in (cohort.professions or [])]
+# Enrolment from a file, activation links and invite codes live in their own module.
+from trainer.cohorts import joining  # noqa: E402, F401  (routes attach to bp)
