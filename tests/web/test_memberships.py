@@ -440,3 +440,33 @@ def test_an_asset_is_not_served_under_another_modules_slug(app, make_user, asset
     )
     assert outsider.get("/learn/social-module/lessons/intro").status_code == 200
     assert outsider.get(asset_url.replace("example-module", "social-module")).status_code == 404
+
+
+def test_the_new_forms_refuse_a_post_without_its_csrf_token(make_app, make_user):
+    from trainer.learning.enrolment import enrol_users
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+
+    def signed_in(user):
+        client = app.test_client()
+        page = client.get("/login").text
+        token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        assert sign_in(client, user, csrf_token=token).status_code == 302
+        return client
+
+    learner = make_user(email="learner@example.org")
+    accepted = make_user(email="accepted@example.org")
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org")
+    cohort_id = make_cohort(app, [trainer.id], [accepted.id])
+    with app.app_context():
+        enrol_users(cohort_id, [learner.id], accepted=False)
+        db.session.commit()
+    member_id = membership(app, cohort_id, learner.id).id
+    learner_client, trainer_client = signed_in(learner), signed_in(trainer)
+    assert learner_client.post(f"/account/invitations/{member_id}/accept").status_code == 400
+    assert membership(app, cohort_id, learner.id).pending
+    url = f"/cohorts/{cohort_id}/learners/{accepted.id}/profession"
+    assert trainer_client.post(url, data={"profession": "judge"}).status_code == 400
+    assert profession_of(app, accepted.email) == Profession.POLICE
+    assert trainer_client.post(f"/cohorts/{cohort_id}/activation").status_code == 400
+    assert app.test_client().post("/activate", data={"code": "ABCD"}).status_code == 400
