@@ -81,3 +81,44 @@ def test_invite_codes_are_unguessable_and_distinct():
 
     codes = {new_invite_code() for _ in range(200)}
     assert len(codes) == 200 and all(len(c) == 12 for c in codes)
+
+
+def imported_user(email="imported@example.org"):
+    from trainer.learning.enrolment import unusable_password
+
+    user = accounts.create_user(email, "Импорт", "long-password-1")
+    user.password_hash = unusable_password()
+    db.session.flush()
+    return user
+
+
+def test_activation_codes_are_stored_hashed_and_typed_in_any_form(ctx):
+    user = imported_user()
+    admin = accounts.create_user("a@example.org", "A", "long-password-1", role=Role.ADMIN)
+    [(issued_to, code)] = accounts.issue_activation_codes([user, admin], admin)
+    assert issued_to is user and len(code) == 24 and code.count("-") == 4
+    assert accounts.activation_hash(code) == accounts.activation_hash(
+        code.lower().replace("-", " ")
+    )
+    assert accounts.find_activation(code.lower()).user is user
+    assert accounts.find_activation("not-the-code") is None
+
+
+def test_an_activation_code_works_once_and_only_until_it_expires(ctx):
+    user = imported_user()
+    [(_, code)] = accounts.issue_activation_codes([user], user)
+    later = utcnow() + timedelta(days=accounts.ACTIVATION_DAYS, seconds=1)
+    assert accounts.find_activation(code, later) is None
+    activated = accounts.activate_account(code, " Иван ", "long-password-2", "en")
+    assert activated is user and user.check_password("long-password-2")
+    assert (user.name, user.locale, user.awaits_activation) == ("Иван", "en", False)
+    assert accounts.activate_account(code, "Someone", "long-password-3", None) is None
+    assert accounts.issue_activation_codes([user], user) == []  # nothing left to activate
+
+
+def test_a_new_sheet_replaces_the_codes_of_the_old_one(ctx):
+    user = imported_user()
+    [(_, first)] = accounts.issue_activation_codes([user], user)
+    [(_, second)] = accounts.issue_activation_codes([user], user)
+    assert accounts.find_activation(first) is None
+    assert accounts.find_activation(second) is not None
