@@ -7,6 +7,7 @@ single writer (a transaction whose snapshot went stale cannot write). The loser 
 its view runs again on fresh data, where it finds the row that won or the update it raced.
 """
 
+import random
 import time
 from functools import wraps
 
@@ -16,8 +17,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from trainer.extensions import db
 
-ATTEMPTS = 5
-PAUSE_SECONDS = 0.02  # doubled before each new try; a race is over in milliseconds
+ATTEMPTS = 8
+PAUSE_SECONDS = 0.01  # doubled before each new try, with jitter so that losers spread out
 
 # PostgreSQL SQLSTATEs: unique_violation, serialization_failure, deadlock_detected.
 PG_CONFLICTS = {"23505", "40001", "40P01"}
@@ -48,7 +49,7 @@ def retrying(view):
                 db.session.rollback()
                 if attempt == ATTEMPTS or not is_conflict(error):
                     raise
-                time.sleep(PAUSE_SECONDS * 2 ** (attempt - 1))
+                time.sleep(PAUSE_SECONDS * 2 ** min(attempt, 5) * random.random())  # noqa: S311
         raise AssertionError("unreachable")
 
     return run

@@ -99,7 +99,7 @@ def open_attempt(attempts: list[QuizAttempt]) -> QuizAttempt | None:
 
 def start(user: User, module: Module, quiz_id: str, now: datetime) -> QuizAttempt:
     """The open attempt, or a new one with its questions drawn and ordered once."""
-    progress = tracking.start(user, module)
+    progress = tracking.lock(tracking.start(user, module))
     quiz = content_of(progress.version).quizzes[quiz_id]
     attempts = history(user, progress.module_version_id, quiz_id)
     current = open_attempt(attempts)

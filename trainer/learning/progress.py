@@ -35,6 +35,18 @@ def start(user: User, module: Module, version_id: int | None = None) -> Progress
     return progress
 
 
+def lock(progress: Progress) -> Progress:
+    """Hold the learner's progress row until commit, so that acts that number their records
+    (a new scenario run, a new quiz attempt) queue up behind each other instead of colliding.
+    PostgreSQL locks the row; SQLite has one writer at a time anyway."""
+    return db.session.scalar(
+        select(Progress)
+        .where(Progress.id == progress.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def starting_version_id(user_id: int, module: Module) -> int:
     """Where the learner starts: the version their cohort pins, else the latest."""
     return pinned_version_id(user_id, module.id) or module.latest_version_id

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from trainer.content.schema import Choice, DecisionNode, RulingNode, RulingOption, Scenario
 from trainer.extensions import db
 from trainer.learning import scenarios as engine
-from trainer.learning.progress import record, record_scenario_result
+from trainer.learning.progress import lock, record, record_scenario_result
 from trainer.models import (
     CohortMember,
     Module,
@@ -31,6 +31,7 @@ def object_id(progress: Progress, scenario_id: str) -> str:
 
 def start_run(progress: Progress, scenario: Scenario) -> ScenarioRun:
     """A new run on the learner's pinned version, numbered after their earlier runs."""
+    lock(progress)
     last = db.session.scalar(
         select(func.max(ScenarioRun.number)).where(
             ScenarioRun.user_id == progress.user_id,
