@@ -47,13 +47,14 @@ extract-messages: $(VENV)/.installed
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here); the
 # certificate tests read PDFs back with poppler's pdftotext and pdffonts; the sign-in throttling
-# tests start a throwaway redis-server, the store several workers share.
+# tests start a throwaway redis-server, the store several workers share; zbarimg reads the
+# certificate's QR code back.
 chromium:
-	@{ command -v chromium && command -v pdftotext && command -v redis-server; } >/dev/null || { \
+	@{ command -v chromium && command -v pdftotext && command -v redis-server && command -v zbarimg; } >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils \
-			redis-server >/dev/null; }
+			redis-server zbar-tools >/dev/null; }
 
 clean:
 	rm -rf $(VENV) instance/trainer.db* translations/*/LC_MESSAGES/*.mo

@@ -4,10 +4,10 @@ from flask import Flask
 from sqlalchemy import event
 
 from trainer import cli, errors, inputs, security
-from trainer.transactions import retry_every_view
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
+from trainer.transactions import retry_every_view
 
 
 def create_app(config: dict | None = None) -> Flask:
