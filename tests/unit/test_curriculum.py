@@ -100,3 +100,14 @@ def test_the_judges_final_quiz_asks_about_every_lesson_and_keeps_its_answers():
     assert len(quiz.sections) >= len(package.meta.lessons)
     assert all((section.draw or len(section.questions)) >= 1 for section in quiz.sections)
     assert quiz.attempts == 3 and quiz.show_answers == "after_last_attempt"
+
+
+@pytest.mark.parametrize("folder", MODULES, ids=lambda f: f.name)
+def test_a_module_cites_its_real_sources_not_files_outside_the_project(folder):
+    outside = [
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
+        if path.is_file()
+        and ("/work/" in path.read_text("utf-8") or "FACTS.md" in path.read_text("utf-8"))
+    ]
+    assert outside == []
