@@ -60,16 +60,21 @@ def the_attempt(app) -> QuizAttempt:
         return attempt
 
 
-def test_answer_reload_resume_and_submit_twice(live_server, browser, make_user, module_copy):
+def signed_in_officer(live_server, browser, make_user, module_copy, **quiz_settings):
+    """The example quiz without its essay (submitting grades at once), and an officer's page."""
     from tests.conftest import sync_example
 
-    # Without the essay, submitting grades the attempt at once.
-    set_quiz(module_copy, drop=["explain-help"], draw=None)
+    set_quiz(module_copy, drop=["explain-help"], draw=None, **quiz_settings)
     sync_example(live_server, module_copy)
     make_user(email="officer@example.org", name="Officer Ivanov", locale="en")
     base = live_server.config["LIVE_URL"]
     context, page = english_page(browser)
     sign_in(page, base, "officer@example.org")
+    return base, context, page
+
+
+def test_answer_reload_resume_and_submit_twice(live_server, browser, make_user, module_copy):
+    base, context, page = signed_in_officer(live_server, browser, make_user, module_copy)
 
     page.goto(base + "/learn/example-module/")
     page.get_by_role("link", name="Quiz: Knowledge check").click()
@@ -172,14 +177,9 @@ def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
 def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     live_server, browser, make_user, module_copy
 ):
-    from tests.conftest import sync_example
-
-    set_quiz(module_copy, drop=["explain-help"], draw=None, shuffle_questions=False)
-    sync_example(live_server, module_copy)
-    make_user(email="officer@example.org", name="Officer Ivanov", locale="en")
-    base = live_server.config["LIVE_URL"]
-    context, first = english_page(browser)
-    sign_in(first, base, "officer@example.org")
+    base, context, first = signed_in_officer(
+        live_server, browser, make_user, module_copy, shuffle_questions=False
+    )
     first.goto(base + "/learn/example-module/quizzes/check")
     first.get_by_role("button", name="Start the quiz").click()
     expect(first.get_by_text("Question 1 of 7")).to_be_visible()
