@@ -3,6 +3,7 @@
 from trainer.models.certificates import Certificate
 from trainer.models.cohorts import Assignment, Cohort, CohortMember, cohort_trainers
 from trainer.models.content import Module, ModuleAsset, ModuleVersion
+from trainer.models.mail import CohortMailing, ReminderSent
 from trainer.models.progress import LearningEvent, Progress, Status, Verb
 from trainer.models.quizzes import AttemptState, QuizAnswer, QuizAttempt
 from trainer.models.scenarios import RunStatus, ScenarioRun
@@ -14,6 +15,7 @@ __all__ = [
     "AttemptState",
     "Certificate",
     "Cohort",
+    "CohortMailing",
     "CohortMember",
     "InviteCode",
     "LearningEvent",
@@ -24,6 +26,7 @@ __all__ = [
     "Progress",
     "QuizAnswer",
     "QuizAttempt",
+    "ReminderSent",
     "Role",
     "RunStatus",
     "ScenarioRun",

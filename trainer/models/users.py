@@ -91,6 +91,10 @@ class User(UserMixin, db.Model):
     search_key: Mapped[str] = mapped_column(String(EMAIL_MAX + NAME_MAX + 1), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner proved the address is theirs. Accounts made by an admin, the command line,
+    # a roster or an invite code count as verified at creation; open registration leaves it
+    # empty until the link sent to the address is followed (trainer.learning.email_tokens).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
@@ -108,6 +112,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def awaits_activation(self) -> bool:
