@@ -39,6 +39,9 @@ def make_app(tmp_path):
             "RATELIMIT_STORAGE_URI": "memory://",
             # scrypt costs ~50 ms a hash; the KDF itself is tested in tests/unit/test_accounts.py.
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # No mail server unless a test starts one (smtp_server): messages go to a folder.
+            "MAIL_SERVER": None,
+            "TRAINER_OUTBOX_DIR": str(tmp_path / "outbox"),
         }
         config.update(overrides)
         app = create_app(config)
@@ -55,6 +58,24 @@ def make_app(tmp_path):
             db.session.remove()
             reset_database()
             db.engine.dispose()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port of 127.0.0.1; `smtp_server.messages` is what it got."""
+    from tests.mail_support import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """An app that sends its mail to `smtp_server`."""
+    from tests.mail_support import smtp_settings
+
+    return make_app(**smtp_settings(smtp_server.port))
 
 
 @pytest.fixture

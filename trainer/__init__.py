@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import event
 
-from trainer import cli, errors, inputs, security
+from trainer import cli, errors, inputs, mail, security
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
@@ -31,6 +31,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    mail.register(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -53,6 +53,13 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "USERS_PER_PAGE": 25,
         "PASSWORD_HASH_METHOD": "scrypt",  # Werkzeug's default KDF; tests use a cheap one
+        # Links in emails and on the command line start with this outside a request.
+        "TRAINER_BASE_URL": env.get("TRAINER_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Told to a deactivated account at sign-in, e.g. "training@mvd.example, room 12".
+        "TRAINER_SUPPORT_CONTACT": env.get("TRAINER_SUPPORT_CONTACT", ""),
+        "PASSWORD_RESET_RATE_LIMIT_ADDRESS": "10 per minute;50 per hour",
+        "PASSWORD_RESET_RATE_LIMIT_ACCOUNT": "3 per hour",
+        **mail_settings(env),
     }
     config.update(overrides or {})
     if config["SECRET_KEY"] is None:
@@ -63,6 +70,30 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("Refusing to run in production with debug on.")
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     return config
+
+
+def mail_settings(env) -> dict:
+    """Flask-Mailman's settings from TRAINER_MAIL_*; no server means the development outbox."""
+    use_ssl = env.get("TRAINER_MAIL_USE_SSL", "0") == "1"
+    use_tls = env.get("TRAINER_MAIL_USE_TLS", "0") == "1"
+    if use_ssl and use_tls:
+        raise ConfigError("Set TRAINER_MAIL_USE_TLS (STARTTLS) or TRAINER_MAIL_USE_SSL, not both.")
+    default_port = 465 if use_ssl else 587 if use_tls else 25
+    port = env.get("TRAINER_MAIL_PORT") or str(default_port)
+    if not port.isascii() or not port.isdigit():
+        raise ConfigError(f"TRAINER_MAIL_PORT must be a port number, not {port!r}.")
+    return {
+        "MAIL_SERVER": env.get("TRAINER_MAIL_SERVER") or None,
+        "MAIL_PORT": int(port),
+        "MAIL_USE_TLS": use_tls,
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": env.get("TRAINER_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("TRAINER_MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env.get("TRAINER_MAIL_SENDER", "Trainer <no-reply@localhost>"),
+        "MAIL_TIMEOUT": 15,
+        "MAIL_BACKEND": "smtp",
+        "TRAINER_OUTBOX_DIR": env.get("TRAINER_OUTBOX_DIR") or None,  # default instance/outbox
+    }
 
 
 def check_workers(workers: int, env=os.environ) -> None:
