@@ -158,17 +158,28 @@ def issue_activation_codes(users: list[User], acting: User, now: datetime | None
     """A new one-time code for each account that awaits activation; the older unused codes of
     those accounts stop working (a lost sheet is replaced by printing a new one).
     Returns (user, code) pairs: the codes exist nowhere else, only their hashes are stored."""
+    issued = new_activation_codes(users)
+    store_activation_codes(issued, acting, now)
+    return issued
+
+
+def new_activation_codes(users: list[User]) -> list[tuple[User, str]]:
+    """(user, code) for each account that awaits activation; nothing is stored yet."""
+    return [(user, new_activation_code()) for user in users if user.awaits_activation]
+
+
+def store_activation_codes(issued, acting: User, now: datetime | None = None) -> None:
+    """Store the hashes of these (user, code) pairs; the accounts' older unused codes stop
+    working. (Codes that are emailed are stored once the mail server took them.)"""
+    if not issued:
+        return
     now = now or utcnow()
-    users = [user for user in users if user.awaits_activation]
-    if not users:
-        return []
     db.session.execute(
         delete(ActivationToken).where(
-            ActivationToken.user_id.in_([user.id for user in users]),
+            ActivationToken.user_id.in_([user.id for user, _code in issued]),
             ActivationToken.used_at.is_(None),
         )
     )
-    issued = [(user, new_activation_code()) for user in users]
     db.session.add_all(
         ActivationToken(
             user_id=user.id,
@@ -180,7 +191,6 @@ def issue_activation_codes(users: list[User], acting: User, now: datetime | None
         for user, code in issued
     )
     db.session.flush()
-    return issued
 
 
 def find_activation(code: str, now: datetime | None = None) -> ActivationToken | None:
