@@ -1,0 +1,45 @@
+"""The shipped curriculum reaches the people it is written for: each profession's catalogue
+lists its modules, in both languages, and no other's."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sign_in
+from trainer.content.sync import module_folders, sync_modules
+from trainer.extensions import db
+from trainer.models import Profession
+
+MODULES = Path(__file__).resolve().parents[2] / "modules"
+TITLES = {
+    "harmony-police": ("Гармония", "Project Harmony"),
+    "idap-perpetrator-programmes": ("IDAP", "IDAP"),
+    "maine-arkhangelsk-judges": ("Мэн", "Maine"),
+}
+SEES = {
+    Profession.POLICE: {"harmony-police", "idap-perpetrator-programmes"},
+    Profession.SOCIAL_WORKER: {"harmony-police", "idap-perpetrator-programmes"},
+    Profession.JUDGE: {"maine-arkhangelsk-judges"},
+    Profession.PROSECUTOR: {"harmony-police", "maine-arkhangelsk-judges"},
+}
+
+
+@pytest.fixture
+def curriculum(app):
+    with app.app_context():
+        outcomes = sync_modules(module_folders(MODULES))
+        db.session.commit()
+    assert {o.status for o in outcomes} <= {"created", "updated", "unchanged"}
+
+
+@pytest.mark.parametrize("profession", list(SEES), ids=str)
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_each_profession_sees_its_modules(app, curriculum, make_user, profession, locale):
+    client = app.test_client()
+    sign_in(client, make_user(profession=profession, locale=locale))
+    html = client.get("/learn/").text
+    for slug, titles in TITLES.items():
+        listed = f'href="/learn/{slug}/"' in html
+        assert listed == (slug in SEES[profession]), slug
+        if listed:
+            assert titles[0 if locale == "ru" else 1] in html
