@@ -11,7 +11,16 @@ from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainer.extensions import db
-from trainer.models import ActivationToken, Cohort, InviteCode, Profession, Role, User
+from trainer.models import (
+    ActivationToken,
+    Cohort,
+    CohortMember,
+    InviteCode,
+    Profession,
+    Role,
+    User,
+)
+from trainer.models.cohorts import cohort_trainers
 from trainer.models.types import utcnow
 
 # Checked against when the email is unknown, so both failures take the same time.
@@ -28,6 +37,14 @@ class EmailTaken(AccountError):
 
 class InviteUnusable(AccountError):
     pass
+
+
+class AccountDeactivated(AccountError):
+    """The password is right but the account is deactivated: its owner may be told so."""
+
+    def __init__(self, user: User):
+        super().__init__(user.email)
+        self.user = user
 
 
 def normalize_email(email: str) -> str:
@@ -64,15 +81,18 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The user if the email and password match an active account; None otherwise.
 
-    Unknown email, wrong password and a deactivated account look the same to the caller,
-    so the sign-in page cannot be used to find out who has an account.
+    Unknown email and wrong password look the same to the caller, so the sign-in page cannot
+    be used to find out who has an account. Only with the right password is a deactivated
+    account told so (AccountDeactivated), so that its owner knows whom to ask.
     """
     user = find_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.check_password(password) or not user.active:
+    if not user.check_password(password):
         return None
+    if not user.active:
+        raise AccountDeactivated(user)
     user.last_login_at = utcnow()
     return user
 
@@ -109,6 +129,24 @@ def set_active(user: User, active: bool) -> None:
     if user.active and not active:
         user.end_all_sessions()
     user.active = active
+
+
+def whom_to_ask(user: User) -> list[User]:
+    """The active trainers of the cohorts the person is a member of, for a deactivated account
+    to contact; then the administrators if there are none."""
+    trainers = (
+        select(User)
+        .join(cohort_trainers, cohort_trainers.c.user_id == User.id)
+        .join(CohortMember, CohortMember.cohort_id == cohort_trainers.c.cohort_id)
+        .where(CohortMember.user_id == user.id, CohortMember.counts(), User.active.is_(True))
+        .distinct()
+        .order_by(User.name)
+    )
+    found = list(db.session.scalars(trainers))
+    if not found:
+        admins = select(User).where(User.role == Role.ADMIN, User.active.is_(True))
+        found = list(db.session.scalars(admins.order_by(User.name).limit(3)))
+    return [person for person in found if person.id != user.id]
 
 
 def count_users() -> int:

@@ -60,6 +60,26 @@ def create_user_command(email, name, role, profession, password, locale):
     click.echo(f"Created {user.role} {user.email} ({user.name}).")
 
 
+@users_cli.command("reset-password")
+@click.argument("email")
+def reset_password_command(email):
+    """Print a one-time password reset link (valid one hour) for the account with EMAIL, to
+    hand over to a person who has no working email. Links start with TRAINER_BASE_URL."""
+    from trainer import password_reset
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account has the email {email}")
+    if not user.active:
+        raise click.ClickException(f"the account {user.email} is deactivated; reactivate it first")
+    if user.awaits_activation:
+        raise click.ClickException(
+            f"the account {user.email} was never activated: give its owner an activation link"
+        )
+    click.echo(f"Password reset link for {user.email} ({user.name}), valid once, for one hour:")
+    click.echo(password_reset.reset_link(user))
+
+
 @click.command("demo")
 @click.option(
     "--learners",

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from trainer import accounts, mail
+from trainer.config import LANGUAGES
 from trainer.extensions import db, limiter
 from trainer.models import User
 from trainer.models.types import utcnow
@@ -126,17 +127,18 @@ def _account_limits():
     return parse_many(current_app.config["PASSWORD_RESET_RATE_LIMIT_ACCOUNT"])
 
 
-def request_reset(email: str) -> None:
+def request_reset(email: str, locale: str | None = None) -> None:
     """Email a reset link if the address belongs to an account that can use one. The outcome
     is the same for any address: counted against the same limit, and the mail server is
     reached whether a message is due or not, so its failure cannot tell them apart either.
 
-    Raises TooManyRequests past the limit and mail.MailUnavailable when the server is down.
+    The message is in the account's language, else in `locale` (the page's, where the person
+    asked). Raises TooManyRequests past the limit and mail.MailUnavailable when the server is down.
     """
     key = _account_key(email)
     if not all(limiter.limiter.test(limit, *key) for limit in _account_limits()):
         raise TooManyRequests(email)
-    message = _message_for(accounts.find_by_email(email))
+    message = _message_for(accounts.find_by_email(email), locale)
     if message is None:
         mail.check_available()
     else:
@@ -145,9 +147,10 @@ def request_reset(email: str) -> None:
         limiter.limiter.hit(limit, *key)
 
 
-def _message_for(user: User | None) -> mail.Message | None:
+def _message_for(user: User | None, locale: str | None) -> mail.Message | None:
     if user is None or not user.active:
         return None
+    locale = user.locale if user.locale in LANGUAGES else locale
     if user.awaits_activation:
-        return mail.compose(user, "mail/account_not_activated", NOT_ACTIVATED_SUBJECT)
-    return mail.compose(user, "mail/password_reset", SUBJECT, link=reset_link(user))
+        return mail.compose(user, "mail/account_not_activated", NOT_ACTIVATED_SUBJECT, locale)
+    return mail.compose(user, "mail/password_reset", SUBJECT, locale, link=reset_link(user))

@@ -103,12 +103,26 @@ def _anonymous(user: User, target=None) -> bool:
     return not user.is_authenticated
 
 
+def _hands_reset_link(user: User, person: User | None = None) -> bool:
+    # A reset link to hand over in person: an admin for anyone else; a trainer for a learner
+    # who accepted a place in a cohort they run. Only for an account that can sign in.
+    if person is None or not user.is_authenticated or person.id == user.id:
+        return False
+    if not person.active or person.awaits_activation:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.TRAINER and person.role == Role.LEARNER and teaches(user, person.id)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "account.view": _signed_in,
     "account.edit": _signed_in,
     "account.invitations": _signed_in,
     "account.invitation.answer": _answers_invitation,
     "auth.activate": _anonymous,
+    "auth.recover_password": _anonymous,
+    "users.reset_link": _hands_reset_link,
     "learn.browse": _signed_in,
     "learn.open_module": _module_audience,
     "admin.users.list": _admin,

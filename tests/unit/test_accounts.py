@@ -39,7 +39,9 @@ def test_authenticate(ctx):
     assert accounts.authenticate("a@example.org", "wrong") is None
     assert accounts.authenticate("nobody@example.org", "long-password-1") is None
     accounts.set_active(user, False)
-    assert accounts.authenticate("a@example.org", "long-password-1") is None
+    assert accounts.authenticate("a@example.org", "wrong") is None  # reveals nothing
+    with pytest.raises(accounts.AccountDeactivated):  # only the right password is told
+        accounts.authenticate("a@example.org", "long-password-1")
 
 
 def test_password_change_and_deactivation_end_sessions(ctx):

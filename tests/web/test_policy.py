@@ -1,15 +1,16 @@
 """Every route, every role: who gets the page, who is refused, who is sent to sign in."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import sign_in, sync_example
 from tests.quiz_helpers import policy_attempts
 from tests.web.certificates_support import complete_example
-from tests.web.test_cohorts import policy_cohort
+from tests.web.test_cohorts import make_cohort, policy_cohort
 from trainer.extensions import db
 from trainer.learning.enrolment import enrol_users
-from trainer.models import CohortMember, ModuleAsset, Role
+from trainer.models import CohortMember, ModuleAsset, Role, User
+from trainer.models.types import utcnow
 
 ANON, LEARNER, TRAINER, ADMIN = "anonymous", "learner", "trainer", "admin"
 OK, LOGIN, FORBIDDEN = 200, 302, 403
@@ -70,6 +71,19 @@ MATRIX = {
     ("POST", "/activate"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
     ("GET", "/activate/{code}"): {ANON: 404, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
     ("POST", "/activate/{code}"): {ANON: 404, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    # Password recovery: for people signed out ("{token}" is no valid link); a reset link to
+    # hand over: admins, and the trainers of a cohort the person accepted (below).
+    ("GET", "/password/forgot"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("POST", "/password/forgot"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("GET", "/password/forgot/sent"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
+    ("GET", "/password/reset/{token}"): {ANON: 400, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
+    ("POST", "/password/reset/{token}"): {
+        ANON: 400,
+        LEARNER: LOGIN,
+        TRAINER: LOGIN,
+        ADMIN: LOGIN,
+    },
+    ("POST", "/users/{other}/reset-link"): NOT_THEIR_COHORT,
     ("GET", "/"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/healthz"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/login"): {ANON: OK, LEARNER: LOGIN, TRAINER: LOGIN, ADMIN: LOGIN},
@@ -170,6 +184,7 @@ PLACEHOLDERS = {
     "{attempt}": "<int:attempt_id>",
     "{submitted}": "<int:attempt_id>",
     "{code}": "<code>",
+    "{token}": "<token>",
     "{certificate}": "<int:certificate_id>",
     "/scenarios/call": "/scenarios/<scenario_id>",
     "/999999": "/<int:run_id>",
@@ -234,6 +249,7 @@ def test_route_access_by_role(make_app, make_user, route):
             assignment=assignment,
             invited=users[LEARNER].id,
             invitation=invitation,
+            token="not-a-reset-link",
         )
         response = client.open(url, method=method, data={})
         if expected == OK and (method == "POST" or "/done" in path):
@@ -335,3 +351,36 @@ def test_who_answers_or_confirms_an_invitation():
     assert not can(admin, "cohorts.member.confirm", member(staff))
     assert not can(admin, "cohorts.member.confirm", member(learner, accepted_at=now))
     assert can(admin, "cohorts.enrol.direct") and not can(staff, "cohorts.enrol.direct")
+
+
+def test_reset_links_are_for_admins_and_the_trainers_of_accepted_learners(app, make_user):
+    from trainer.policy import can
+
+    admin, other_admin = (make_user(role=Role.ADMIN) for _ in range(2))
+    trainer, colleague = (make_user(role=Role.TRAINER) for _ in range(2))
+    accepted, invited, removed, outsider = (make_user() for _ in range(4))
+    cohort = make_cohort(app, [trainer.id], [accepted.id, removed.id])
+    with app.app_context():
+        enrol_users(cohort, [invited.id, colleague.id], accepted=False)
+        db.session.execute(
+            update(CohortMember)
+            .where(CohortMember.user_id == removed.id)
+            .values(removed_at=utcnow())
+        )
+        db.session.commit()
+        everyone = (admin, other_admin, trainer, colleague, accepted, invited, removed, outsider)
+        person = {u.id: db.session.get(User, u.id) for u in everyone}
+
+        def rule(actor, target) -> bool:
+            return can(person[actor.id], "users.reset_link", person[target.id])
+
+        assert rule(trainer, accepted)
+        assert not rule(trainer, invited)  # a pending invitation grants nothing
+        assert not rule(trainer, removed)
+        assert not rule(trainer, outsider)
+        assert not rule(trainer, colleague)  # never a trainer's account
+        assert not rule(accepted, trainer) and not rule(accepted, outsider)
+        assert rule(admin, outsider) and rule(admin, other_admin) and rule(admin, trainer)
+        assert not rule(admin, admin)
+        person[outsider.id].active = False
+        assert not rule(admin, outsider)  # deactivated: nothing to reset

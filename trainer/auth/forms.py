@@ -53,3 +53,11 @@ class ActivationForm(FlaskForm):
     name = name_field()
     locale = locale_field()
     password, confirm = new_password_fields()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()

@@ -39,7 +39,11 @@ def login():
             return render_template("auth/login.html", form=form), 429
         if verdict.delay:
             time.sleep(verdict.delay)  # the account is under attack: slowed, never locked
-        user = accounts.authenticate(email, form.password.data)
+        try:
+            user = accounts.authenticate(email, form.password.data)
+        except accounts.AccountDeactivated as deactivated:  # the right password: say so
+            throttle.signed_in(email, address)
+            return deactivated_answer(form, deactivated.user)
         if user is None:
             throttle.failed_sign_in(email, address)
             form.password.errors.append(_("The email or password is not correct."))
@@ -49,6 +53,16 @@ def login():
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("main.index")))
     return render_template("auth/login.html", form=form)
+
+
+def deactivated_answer(form, user):
+    return render_template(
+        "auth/login.html",
+        form=form,
+        deactivated=True,
+        contacts=accounts.whom_to_ask(user),
+        support_contact=current_app.config["TRAINER_SUPPORT_CONTACT"],
+    )
 
 
 @bp.route("/logout", methods=["POST"])
