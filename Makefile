@@ -8,6 +8,7 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/message
 .PHONY: run test lint bench translations extract-messages chromium db clean
 
 run: $(VENV)/.installed $(CATALOGUES) db
+	@[ -n "$$TRAINER_MAIL_SERVER" ] || echo "Note: TRAINER_MAIL_SERVER is not set: no email is sent; each message goes to the log and to instance/outbox/ as an .eml file (README.md, Configuration)."
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 db: $(VENV)/.installed
