@@ -37,10 +37,13 @@ class Inbox:
 
 
 class SMTPServer:
-    def __init__(self):
+    def __init__(self, **smtp_options):
+        """smtp_options go to aiosmtpd's SMTP, e.g. tls_context= to offer STARTTLS."""
         self.inbox = Inbox()
         self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
+        )
 
     def start(self):
         self.controller.start()

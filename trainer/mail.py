@@ -14,13 +14,16 @@ and no rewritten links. The caller records a message as sent only after `send` r
 
 import logging
 import secrets
+import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_mailman import EmailMultiAlternatives, Mail
+from flask_mailman.backends import smtp
 from flask_mailman.backends.base import BaseEmailBackend
 
 from trainer.config import LANGUAGES
@@ -62,10 +65,16 @@ def compose(user, template: str, subject, locale: str | None = None, **context) 
     locale = locale or recipient_locale(user)
     context = {"user": user, "organisation": current_app.config["TRAINER_ORGANISATION"]} | context
     with force_locale(locale):
+        context.setdefault("site", site_name())
         subject_text = str(subject)
         text = render_template(f"{template}.txt", subject=subject_text, **context)
         html = render_template(f"{template}.html", subject=subject_text, **context)
     return Message(to=user.email, subject=subject_text, text=text, html=html, locale=locale)
+
+
+def site_name() -> str:
+    """The product's name as the reader knows it: TRAINER_PRODUCT_NAME, else translated."""
+    return current_app.config.get("TRAINER_PRODUCT_NAME") or pgettext("product name", "Trainer")
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -129,8 +138,24 @@ def _email(message: Message) -> EmailMultiAlternatives:
 
 def _connection():
     if current_app.config.get("MAIL_SERVER"):
-        return mailman.get_connection(backend="smtp")
+        return mailman.get_connection(backend=SMTPEmailBackend)
     return mailman.get_connection(backend=OutboxEmailBackend)
+
+
+class _VerifyingSMTP(smtplib.SMTP):
+    """STARTTLS that checks the server's certificate and name (smtplib's default does not)."""
+
+    def starttls(self, *args, context=None, **kwargs):
+        return super().starttls(*args, context=context or ssl.create_default_context(), **kwargs)
+
+
+class SMTPEmailBackend(smtp.EmailBackend):
+    """Flask-Mailman's SMTP backend; with TRAINER_MAIL_USE_TLS the certificate is verified,
+    as it already is with TRAINER_MAIL_USE_SSL."""
+
+    @property
+    def connection_class(self):
+        return smtplib.SMTP_SSL if self.use_ssl else _VerifyingSMTP
 
 
 def outbox_dir(app=None) -> Path:

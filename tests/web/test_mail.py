@@ -2,11 +2,13 @@
 server that is down."""
 
 import logging
+import ssl
+import subprocess
 from types import SimpleNamespace
 
 import pytest
 
-from tests.mail_support import free_port, html_part, smtp_settings, text_part
+from tests.mail_support import SMTPServer, free_port, html_part, smtp_settings, text_part
 from trainer import mail, password_reset
 
 RU = SimpleNamespace(email="ivan@example.org", name="Иван Петров", locale="ru")
@@ -88,3 +90,32 @@ def test_mail_settings_come_from_the_environment():
         mail_settings({"TRAINER_MAIL_USE_TLS": "1", "TRAINER_MAIL_USE_SSL": "1"})
     with pytest.raises(ConfigError):
         mail_settings({"TRAINER_MAIL_PORT": "smtp"})
+
+
+@pytest.fixture
+def starttls_server(tmp_path):
+    """An SMTP server offering STARTTLS with a self-signed certificate for 127.0.0.1."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = SMTPServer(tls_context=context, require_starttls=True).start()
+    server.cert = cert
+    yield server
+    server.stop()
+
+
+def test_starttls_checks_the_servers_certificate(make_app, starttls_server, monkeypatch):
+    app = make_app(**(smtp_settings(starttls_server.port) | {"MAIL_USE_TLS": True}))
+    with app.test_request_context():
+        with pytest.raises(mail.MailUnavailable):  # self-signed: not trusted
+            mail.send(compose_reset(EN))
+        assert starttls_server.messages == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(starttls_server.cert))  # now it is trusted
+        mail.send(compose_reset(EN))
+    assert len(starttls_server.inbox.to(EN.email)) == 1

@@ -73,6 +73,7 @@ def test_forgotten_password_by_email_in_russian(mail_app, smtp_server, russian):
     assert message["Subject"] == "Сброс пароля"
     assert "Здравствуйте, Иван Петров!" in text_part(message)
     assert "в течение часа" in text_part(message)
+    assert "в системе «Тренажёр»" in text_part(message)
     assert "Задать новый пароль" in html_part(message)
     path = only_link(smtp_server, russian.email)
 
