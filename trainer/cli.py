@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from trainer import accounts
 from trainer.certificates.cli import certificates_cli
+from trainer.cohorts.cli import reminders_cli
 from trainer.content.cli import modules_cli
 from trainer.extensions import db
 from trainer.models import Profession, Role
@@ -107,3 +108,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(modules_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(reminders_cli)

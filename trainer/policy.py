@@ -99,6 +99,16 @@ def _admin_confirms(user: User, member: CohortMember | None = None) -> bool:
     )
 
 
+def _emails_activation(user: User, member: CohortMember | None = None) -> bool:
+    # A new activation link by email: the cohort's trainer (or an admin), for an accepted,
+    # current member whose imported account nobody has activated yet.
+    return (
+        _sees_member(user, member)
+        and member.removed_at is None
+        and member.user.awaits_activation
+    )
+
+
 def _anonymous(user: User, target=None) -> bool:
     return not user.is_authenticated
 
@@ -121,6 +131,14 @@ RULES: dict[str, Callable[..., bool]] = {
     "account.invitations": _signed_in,
     "account.invitation.answer": _answers_invitation,
     "auth.activate": _anonymous,
+    # Email addresses: a link proves itself (trainer.email_verification), so anyone who has
+    # it may follow it; a new link is for an owner whose address is not confirmed yet.
+    "auth.verify_email": lambda user, target=None: True,
+    "auth.verify_email.resend": lambda user, target=None: (
+        user.is_authenticated and user.email_verified_at is None
+    ),
+    "account.email.change": _signed_in,
+    "account.email.confirm": lambda user, target=None: True,
     "auth.recover_password": _anonymous,
     "users.reset_link": _hands_reset_link,
     "learn.browse": _signed_in,
@@ -168,13 +186,17 @@ RULES: dict[str, Callable[..., bool]] = {
     "cohorts.learner.view": _sees_member,
     "cohorts.learner.profession": _sets_profession,
     "cohorts.member.confirm": _admin_confirms,
+    "cohorts.member.activation_email": _emails_activation,
     # Enrolling existing accounts from a file: an admin enrols them, a trainer only invites.
     "cohorts.enrol.direct": _admin,
     # certificate rules
     "certificates.list": _trainer_or_admin,  # the list filters to the learners they teach
     # Only the holder downloads; revoking is for admins and the holder's current trainers.
     "certificates.download": lambda user, cert: (
-        user.is_authenticated and cert is not None and cert.user_id == user.id
+        user.is_authenticated
+        and cert is not None
+        and cert.user_id == user.id
+        and user.email_verified_at is not None  # an unconfirmed address: no certificate yet
     ),
     "certificates.revoke": lambda user, cert: cert is not None and teaches(user, cert.user_id),
 }

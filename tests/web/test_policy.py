@@ -52,6 +52,33 @@ MATRIX = {
         TRAINER: FORBIDDEN,
         ADMIN: OK,
     },
+    # Mail from the members page (tests/web/test_invitation_mail.py); "{other}" has a
+    # password, so there is no activation link to send them.
+    ("POST", "/cohorts/{cohort}/invitations/email"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/activation/email"): NOT_THEIR_COHORT,
+    ("POST", "/cohorts/{cohort}/learners/{other}/activation/email"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    # Email addresses (tests/web/test_email_verification.py): "{signed}" is no valid token;
+    # everyone's address is verified, so nobody asks for a new link.
+    ("GET", "/verify-email/{signed}"): {ANON: 400, LEARNER: 400, TRAINER: 400, ADMIN: 400},
+    ("POST", "/verify-email/resend"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("GET", "/account/email"): SIGNED_IN,
+    ("POST", "/account/email"): SIGNED_IN,
+    ("GET", "/account/email/confirm/{signed}"): {
+        ANON: 400,
+        LEARNER: 400,
+        TRAINER: 400,
+        ADMIN: 400,
+    },
     ("GET", "/account/invitations"): SIGNED_IN,
     # "{invitation}" is that invitation: its learner answers it, nobody else finds it.
     ("POST", "/account/invitations/{invitation}/accept"): {
@@ -184,6 +211,7 @@ PLACEHOLDERS = {
     "{attempt}": "<int:attempt_id>",
     "{submitted}": "<int:attempt_id>",
     "{code}": "<code>",
+    "{signed}": "<token>",
     "{token}": "<token>",
     "{certificate}": "<int:certificate_id>",
     "/scenarios/call": "/scenarios/<scenario_id>",
@@ -249,6 +277,7 @@ def test_route_access_by_role(make_app, make_user, route):
             assignment=assignment,
             invited=users[LEARNER].id,
             invitation=invitation,
+            signed="not-a-token",
             token="not-a-reset-link",
         )
         response = client.open(url, method=method, data={})

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from trainer.forms import locale_field, name_field, new_password_fields
+from trainer.forms import email_field, locale_field, name_field, new_password_fields
 
 
 class ProfileForm(FlaskForm):
@@ -18,3 +18,14 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password, confirm = new_password_fields()
+
+
+class EmailChangeForm(FlaskForm):
+    """A new address; it takes effect once confirmed from that address."""
+
+    email = email_field(_l("New email address"))
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -5,10 +5,11 @@ that nobody has activated) is refused. Imported accounts are activated with a pe
 one-time link instead (trainer.auth.activation).
 """
 
+from flask import flash
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from trainer import accounts
+from trainer import accounts, email_verification
 from trainer.auth.forms import RegisterForm
 from trainer.extensions import db
 from trainer.models import Profession, Role, User
@@ -81,4 +82,20 @@ def register_from_form(form: RegisterForm, open_registration: bool) -> User | No
         return None
     if invite is not None and invite.cohort_id:
         accounts.join_cohort(user, invite.cohort_id)  # a cohort invite enrols the new account
+    if invite is None:  # open registration: nobody vouches for the address yet
+        ask_to_verify(user)
     return user
+
+
+def ask_to_verify(user: User) -> None:
+    """The account waits for its owner to follow the link sent to the address; the account
+    is made even when the mail server is down (the notice on every page sends it again)."""
+    user.email_verified_at = None
+    db.session.flush()
+    if email_verification.send_verification(user):
+        flash(_("We sent a link to %(email)s: open it to confirm your address.",
+                email=user.email), "info")  # fmt: skip
+    else:
+        flash(_("We could not send the link to confirm your address: the mail server is not "
+                "available. Ask for it again later from the notice at the top of the page."),
+              "warning")  # fmt: skip

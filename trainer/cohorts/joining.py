@@ -183,3 +183,7 @@ def invites(cohort_id: int):
 
 def cohort_professions(cohort: Cohort) -> list[Profession]:
     return [p for p in Profession if p.value in (cohort.professions or [])]
+
+
+# The members page's mail (invitations and activation links by email) lives in its own module.
+from trainer.cohorts import invitations  # noqa: E402, F401  (routes attach to bp)
