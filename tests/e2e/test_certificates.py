@@ -50,6 +50,8 @@ def test_download_revoke_and_verify(live_server, make_user, browser, tmp_path):
     screenshot(admin, "72-certificates-list-en")
     admin.get_by_label("Reason").fill("Completed on another person's account")
     admin.get_by_role("button", name="Revoke").click()
+    expect(admin.get_by_role("heading", name="Revoke this certificate?")).to_be_visible()
+    admin.get_by_role("button", name="Yes, revoke the certificate").click()
     expect(admin.locator(".flash")).to_contain_text("revoked")
     expect(admin.locator("tbody tr").first).to_contain_text("Revoked on")
 

@@ -1,7 +1,10 @@
 """The dashboard's plain functions: matrix, filters, totals, series, histogram, export."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from types import SimpleNamespace as Row
+
+import openpyxl
 
 from trainer.learning import dashboard
 from trainer.models import Profession, Status
@@ -61,23 +64,6 @@ def test_not_started_past_due_is_overdue_but_due_today_is_not():
     assert not dashboard.cell_for(None, TODAY, TODAY).overdue
 
 
-def test_filters_by_profession_and_status():
-    rows = matrix()
-    assert [r.learner for r in dashboard.filter_matrix(rows, profession="judge")] == [BORIS]
-    assert [r.learner for r in dashboard.filter_matrix(rows, status="overdue")] == [BORIS]
-    assert [r.learner for r in dashboard.filter_matrix(rows, status="completed")] == [ANNA]
-    assert [r.learner for r in dashboard.filter_matrix(rows, status="not_started")] == [ANNA]
-    assert dashboard.filter_matrix(rows, profession="police", status="overdue") == []
-    assert dashboard.filter_matrix(rows, None, None) == rows
-
-
-def test_column_totals():
-    first, second = dashboard.column_totals(matrix(), 2)
-    assert (first.completed, first.overdue, first.mean_percent) == (1, 1, 70)
-    assert (second.completed, second.overdue, second.mean_percent) == (0, 0, 5)
-    assert dashboard.column_totals([], 1)[0].mean_percent == 0
-
-
 def test_completion_series_is_cumulative_per_day():
     done = [date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 4), date(2026, 2, 20)]
     series = dashboard.completion_series(done, date(2026, 3, 1), date(2026, 3, 4))
@@ -113,21 +99,61 @@ def test_csv_export_has_a_bom_and_neutralises_formulas():
     ]
 
 
-def test_export_table_lists_each_assignment_in_columns():
-    labels = {
-        "status": "status",
-        "quiz": "quiz",
-        "scenario": "scenario",
-        "overdue": "overdue",
-        "yes": "yes",
-        "profession": lambda p: p.value,
-        "status_of": lambda s: s.value,
-    }
-    table = dashboard.export_table(matrix(), ["Name", "Email", "Profession"], ["M1", "M2"], labels)
-    assert table[0][:5] == ["Name", "Email", "Profession", "M1: status", "M1: %"]
-    assert len(table[0]) == 3 + 2 * 5
-    assert table[1][:8] == ["Анна", "anna@example.org", "police", "completed", 100, 90, 64, ""]
-    assert table[2][3:8] == ["in_progress", 40, 30, "", "yes"]
+def test_csv_for_russian_excel_uses_semicolons_day_first_dates_and_decimal_commas():
+    table = [["Имя", "Срок", "Балл"], ["Анна; Ёлкина", date(2026, 3, 9), 72.5], ["=1", None, 90]]
+    russian = dashboard.csv_bytes(table, ";").decode("utf-8-sig").splitlines()
+    assert russian == ["Имя;Срок;Балл", '"Анна; Ёлкина";09.03.2026;72,5', "'=1;;90"]
+    other = dashboard.csv_bytes(table, ",").decode("utf-8-sig").splitlines()
+    assert other[1] == "Анна; Ёлкина,2026-03-09,72.5"
+
+
+LABELS = dashboard.ExportLabels(
+    headings=[f"h{n}" for n in range(len(dashboard.EXPORT_FIELDS))],
+    status=lambda s: s.value,
+    profession=lambda p: p.value,
+    yes="yes",
+)
+
+
+def test_export_table_has_one_line_per_learner_and_assignment():
+    done_at = datetime(2026, 3, 5, 23, 30, tzinfo=UTC)
+    rows = dashboard.build_matrix(
+        [ANNA, BORIS],
+        [EARLY, LATER],
+        [*PROGRESS[1:], progress(1, 100, Status.COMPLETED, 100, PROGRESS[0].state, done_at)],
+        TODAY,
+    )
+    assignments = [Row(module_id=a.module_id, due_on=a.due_on, module=Row(slug=s))
+                   for a, s in ((EARLY, "m1"), (LATER, "m2"))]  # fmt: skip
+    table = dashboard.export_table(
+        rows, assignments, ["M1", "M2"], {(1, 100): "2026-000007"},
+        lambda moment: (moment + timedelta(hours=3)).date(), LABELS,
+    )  # fmt: skip
+    assert table[0] == LABELS.headings and len(table) == 1 + 2 * 2
+    assert table[1] == [
+        "Анна", "anna@example.org", "police", "M1", "m1", date(2026, 3, 1), "completed",
+        100, 90, 64, "", date(2026, 3, 6), "2026-000007",
+    ]  # fmt: skip
+    assert table[2][3:] == ["M2", "m2", None, "not_started", 0, None, None, "", None, ""]
+    assert table[3][6:11] == ["in_progress", 40, 30, None, "yes"]
+
+
+def test_xlsx_keeps_dates_numbers_and_cyrillic_and_runs_no_formula():
+    table = [
+        ["Имя", "Срок", "Балл"],
+        ["Ёлкина Анна", date(2026, 3, 9), 72.5],
+        ["=HYPERLINK(1)", None, 90],
+        ["＝SUM(A1)", None, None],
+    ]
+    sheet = openpyxl.load_workbook(BytesIO(dashboard.xlsx_bytes(table, "Тверь: весна/2026"))).active
+    assert sheet.title == "Тверь  весна 2026"  # no ":" or "/" in a sheet's name
+    assert [c.value for c in sheet[1]] == ["Имя", "Срок", "Балл"] and sheet["A1"].font.b
+    assert sheet["A2"].value == "Ёлкина Анна"
+    assert sheet["B2"].is_date and sheet["B2"].value == datetime(2026, 3, 9)
+    assert sheet["C2"].value == 72.5 and sheet["C2"].data_type == "n"
+    assert sheet["A3"].value == "'=HYPERLINK(1)" and sheet["A3"].data_type == "s"
+    assert sheet["A4"].value == "'＝SUM(A1)" and sheet["A4"].data_type == "s"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:C4"
 
 
 def test_assigned_modules_keep_the_earliest_due_date_and_sort_by_it():

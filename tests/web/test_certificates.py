@@ -256,9 +256,14 @@ def test_an_admin_revokes_and_verification_then_says_revoked(
     client = signed_in(app, admin)
     listing = client.get("/certificates/", headers=EN).text
     assert "Анна Сергеевна Смирнова" in listing and certificate.serial in listing
-    response = client.post(
-        f"/certificates/{certificate.id}/revoke", data={"reason": "Issued in error"}
-    )
+    url = f"/certificates/{certificate.id}/revoke"
+    asked = client.post(url, data={"reason": "Issued in error"}, headers=EN)
+    assert asked.status_code == 200 and "Revoke this certificate?" in asked.text
+    assert "This cannot be undone." in asked.text and "Issued in error" in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    with app.app_context():  # nothing happens before the confirmation
+        assert db.session.get(Certificate, certificate.id).revoked_at is None
+    response = client.post(url, data={"reason": "Issued in error", "confirmed": "yes"})
     assert response.status_code == 302
     verification = client.get(f"/verify/{certificate.code}", headers=EN).text
     assert "Revoked certificate" in verification and "Valid certificate" not in verification
@@ -287,11 +292,13 @@ def test_only_the_learners_trainers_may_revoke(app, make_user, certificate):
         db.session.commit()
     url = f"/certificates/{certificate.id}/revoke"
     for user in (other_trainer, make_user()):
-        assert signed_in(app, user).post(url, data={"reason": "no"}).status_code == 403
+        refused = signed_in(app, user).post(url, data={"reason": "no", "confirmed": "yes"})
+        assert refused.status_code == 403
     assert certificate.serial not in signed_in(app, other_trainer).get("/certificates/").text
     client = signed_in(app, teaching)
     assert certificate.serial in client.get("/certificates/").text
-    assert client.post(url, data={"reason": "Did not attend"}).status_code == 302
+    confirmed = {"reason": "Did not attend", "confirmed": "yes"}
+    assert client.post(url, data=confirmed).status_code == 302
     with app.app_context():
         row = db.session.get(Certificate, certificate.id)
         assert (row.revoked_by_id, row.revoke_reason) == (teaching.id, "Did not attend")
@@ -305,7 +312,7 @@ def test_revoke_forms_carry_a_csrf_token(make_app, make_user):
     client = signed_in_with_csrf(app, admin)
     assert 'name="csrf_token"' in client.get("/certificates/").text
     url = f"/certificates/{certificate.id}/revoke"
-    assert client.post(url, data={"reason": "forged"}).status_code == 400
+    assert client.post(url, data={"reason": "forged", "confirmed": "yes"}).status_code == 400
     with app.app_context():
         assert db.session.get(Certificate, certificate.id).revoked_at is None
 

@@ -29,6 +29,7 @@ MATRIX = {
     ("GET", "/cohorts/{cohort}/edit"): NOT_THEIR_COHORT,
     ("POST", "/cohorts/{cohort}/edit"): NOT_THEIR_COHORT,
     ("GET", "/cohorts/{cohort}/export.csv"): NOT_THEIR_COHORT,
+    ("GET", "/cohorts/{cohort}/export"): NOT_THEIR_COHORT,
     ("GET", "/cohorts/{cohort}/members"): NOT_THEIR_COHORT,
     ("GET", "/cohorts/{cohort}/learners/{other}"): NOT_THEIR_COHORT,
     ("POST", "/cohorts/{cohort}/learners/{other}/remove"): NOT_THEIR_COHORT,

@@ -7,9 +7,11 @@ from tests.conftest import sign_in, sync_example
 from tests.unit.test_content_validate import edit_yaml
 from trainer.extensions import db
 from trainer.models import (
+    Assignment,
     Cohort,
     CohortMember,
     LearningEvent,
+    Module,
     Profession,
     Progress,
     Role,
@@ -281,6 +283,29 @@ def test_class_view_counts_choices_and_ruling_values_of_current_members(app, off
     report = html.split('id="tally-report"')[1].split("</section>")[0]
     assert "Reached in 2 runs." in report
     assert report.count("<td>1</td>\n  <td>50%</td>") == 4  # high/low, 1–3 days/other
+
+
+def test_class_view_shows_the_trainers_cohort_at_once_and_counts_finished_runs_only(
+    app, officer, make_user
+):
+    idle, halfway = make_user(locale="en"), make_user(locale="en")
+    play(client_for(app, officer), start_run(client_for(app, officer)), GOOD_RUN)
+    play(
+        client_for(app, halfway), start_run(client_for(app, halfway)), [{}, {"choice": "separate"}]
+    )
+    trainer = make_user(role=Role.TRAINER, locale="en")
+    cohort_id = add_cohort(app, trainer, [officer, idle, halfway])
+    with app.app_context():
+        module_id = db.session.scalar(select(Module.id).where(Module.slug == "example-module"))
+        db.session.add(Assignment(cohort_id=cohort_id, module_id=module_id))
+        db.session.commit()
+    html = client_for(app, trainer).get(f"{BASE}/class").text  # no cohort chosen yet
+    assert "<h2>Архангельск, 2026</h2>" in html
+    assert f'<option value="{cohort_id}" selected>' in html
+    # The run left halfway has no score on the dashboard, and is not counted here either.
+    assert "1 run counted." in html
+    every = client_for(app, trainer).get(f"{BASE}/class", query_string={"runs": "all"}).text
+    assert "1 run counted." in every
 
 
 def test_class_view_needs_a_trainer_who_runs_the_cohort(app, officer, make_user):

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from trainer.models.certificates import CODE_MAX
@@ -29,3 +29,5 @@ class RevokeForm(FlaskForm):
             Length(max=REASON_MAX),
         ],
     )
+    # "yes" once the trainer has seen the confirmation page: revoking cannot be undone.
+    confirmed = HiddenField()

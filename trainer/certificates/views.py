@@ -92,6 +92,10 @@ def revoke(certificate_id: int):
     authorize("certificates.revoke", certificate)
     form = RevokeForm()
     if not certificate.revoked and form.validate_on_submit():
+        if form.confirmed.data != "yes":  # first say what will happen, and ask once more
+            return render_template(
+                "certificates/revoke.html", certificate=certificate, form=form, confirming=True
+            )
         certificates.revoke(certificate, current_user, form.reason.data)
         db.session.commit()
         flash(

@@ -2,18 +2,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from trainer.forms import InviteLimitsForm
-from trainer.learning.dashboard import OVERDUE
+from trainer.learning.dashboard import FAILED_TWICE, OVERDUE
 from trainer.models import Profession, Status
 from trainer.models.users import PROFESSION_LABELS
 
@@ -23,13 +26,21 @@ STATUS_LABELS = {
     Status.COMPLETED: _l("Completed"),
     OVERDUE: _l("Overdue"),
 }
+# The dashboard's summary of a learner over all assignments, in the order it is shown.
+SUMMARY_LABELS = {
+    Status.NOT_STARTED: _l("Not started yet"),
+    Status.IN_PROGRESS: _l("Still in progress"),
+    OVERDUE: _l("Overdue"),
+    FAILED_TWICE: _l("Failed a quiz twice"),
+    Status.COMPLETED: _l("Completed everything"),
+}
 
 
 class CohortForm(FlaskForm):
     name = StringField(
         _l("Name of the cohort"),
         validators=[
-            DataRequired(_l("Enter a name.")),
+            DataRequired(_l("Enter the name of the cohort.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
@@ -60,6 +71,12 @@ class AssignmentForm(FlaskForm):
     # "" follows the latest version; otherwise a version id of the chosen module.
     version = SelectField(_l("Version"), validators=[Optional()])
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
+    # Assigning an assigned module again keeps its due date unless this is ticked.
+    clear_due = BooleanField(_l("Remove the due date"))
+
+    def validate_clear_due(self, field):
+        if field.data and self.due_on.data:
+            raise ValidationError(_l("Either enter a due date or remove it, not both."))
 
 
 class LearnerProfessionForm(FlaskForm):
@@ -84,6 +101,8 @@ class CohortInviteForm(InviteLimitsForm):
 
 
 class DashboardFilterForm(FlaskForm):
+    """The dashboard's address: filters, search, sort and page (kept in the URL)."""
+
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -96,6 +115,30 @@ class DashboardFilterForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Any status"))]
-        + [SelectChoice(str(key), label) for key, label in STATUS_LABELS.items()],
+        + [SelectChoice(str(key), label) for key, label in SUMMARY_LABELS.items()],
         validators=[Optional()],
+    )
+    q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=100)])
+    sort = StringField(validators=[Optional(), Length(max=20)])
+    dir = SelectField(
+        choices=[SelectChoice("asc", "asc"), SelectChoice("desc", "desc")], validators=[Optional()]
+    )
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
+    chart = IntegerField(validators=[Optional()])
+
+
+class ExportForm(FlaskForm):
+    """The file the trainer downloads: XLSX, or CSV with the separator of their Excel."""
+
+    class Meta:
+        csrf = False
+
+    format = SelectField(
+        _l("File"),
+        choices=[
+            SelectChoice("xlsx", _l("Excel workbook (XLSX)")),
+            SelectChoice("csv-semicolon", _l("CSV, separated by semicolons (Russian Excel)")),
+            SelectChoice("csv-comma", _l("CSV, separated by commas")),
+        ],
+        default="xlsx",
     )

@@ -53,11 +53,25 @@ def save_cohort(cohort: Cohort, data: CohortData, acting: User) -> Cohort:
     return cohort
 
 
+@dataclass(frozen=True)
+class Assigned:
+    """What assigning did: a new assignment, or a changed one and its due date before."""
+
+    assignment: Assignment
+    created: bool
+    due_before: date | None
+
+
 def assign_module(
-    cohort: Cohort, module_id: int, version_id: int | None, due_on: date | None
-) -> Assignment:
-    """Assign a module (pinned to a version of it, or following the latest); assigning the
-    same module again changes its version and due date."""
+    cohort: Cohort,
+    module_id: int,
+    version_id: int | None,
+    due_on: date | None,
+    clear_due: bool = False,
+) -> Assigned:
+    """Assign a module (pinned to a version of it, or following the latest). Assigning the
+    same module again changes its version, and its due date when one is given; without a
+    date the due date is kept unless `clear_due` asks to remove it."""
     if version_id is not None:
         version = db.session.get(ModuleVersion, version_id)
         if version is None or version.module_id != module_id:
@@ -67,13 +81,16 @@ def assign_module(
             Assignment.cohort_id == cohort.id, Assignment.module_id == module_id
         )
     )
-    if assignment is None:
+    created = assignment is None
+    if created:
         assignment = Assignment(cohort_id=cohort.id, module_id=module_id)
         db.session.add(assignment)
+    due_before = None if created else assignment.due_on
     assignment.module_version_id = version_id
-    assignment.due_on = due_on
+    if due_on is not None or clear_due:
+        assignment.due_on = due_on
     db.session.flush()
-    return assignment
+    return Assigned(assignment, created, due_before)
 
 
 def due_in_past(due_on: date | None, today: date) -> bool:

@@ -25,9 +25,11 @@ from sqlalchemy import select
 from trainer.cohorts import charts
 from trainer.cohorts.forms import (
     STATUS_LABELS,
+    SUMMARY_LABELS,
     AssignmentForm,
     CohortForm,
     DashboardFilterForm,
+    ExportForm,
     LearnerProfessionForm,
 )
 from trainer.cohorts.my_training import assignment_title
@@ -50,7 +52,7 @@ from trainer.learning.enrolment import (
 )
 from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
-from trainer.models.users import PROFESSION_LABELS
+from trainer.models.users import PROFESSION_LABELS, fold_for_search
 from trainer.policy import authorize, require
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
@@ -112,60 +114,163 @@ def edit_form(cohort: Cohort):
 
 # Dashboard ---------------------------------------------------------------------------------
 
+PER_PAGE = 50
 
-def cohort_matrix(cohort: Cohort):
-    """Assignments and matrix rows of the whole cohort: three queries, whatever its size."""
-    assignments = queries.cohort_assignments(cohort.id)
-    learners = queries.cohort_learners(cohort.id)
-    progress = queries.cohort_progress(cohort.id)
-    return assignments, dashboard.build_matrix(learners, assignments, progress, today())
+
+def read_filters(args) -> DashboardFilterForm:
+    """The dashboard's address, read leniently: a value that is not valid is ignored."""
+    form = DashboardFilterForm(args)
+    form.validate()
+    for field in form:
+        if field.errors:
+            field.data, field.errors = field.default, []
+    return form
+
+
+def dashboard_view(filters: DashboardFilterForm, assignments, per_page: int = PER_PAGE):
+    """The SQL-side description of what to show; sorting by a module that is not assigned
+    falls back to the name."""
+    sortable = {"name", "profession"} | {f"m{a.module_id}" for a in assignments}
+    labels = {p.value: str(label) for p, label in PROFESSION_LABELS.items()}
+    return queries.DashboardView(
+        today=today(),
+        assigned=len(assignments),
+        profession=filters.profession.data or None,
+        status=filters.status.data or None,
+        search=fold_for_search((filters.q.data or "").strip()),
+        sort=filters.sort.data if filters.sort.data in sortable else "name",
+        descending=filters.dir.data == "desc",
+        page=filters.page.data or 1,
+        per_page=per_page,
+        profession_order=tuple(sorted(labels, key=lambda value: labels[value].casefold())),
+    )
+
+
+def dashboard_link(cohort_id: int, endpoint: str = "cohorts.dashboard", **changes) -> str:
+    """The dashboard's address with some of its parameters changed; any change but the
+    page's starts again from the first page."""
+    args = {key: value for key, value in request.args.items() if value}
+    if "page" not in changes:
+        args.pop("page", None)
+    args.update(changes)
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    return url_for(endpoint, cohort_id=cohort_id, **args)
+
+
+def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> dict:
+    """The completion chart and the score distribution of one assignment (one query)."""
+    rows = queries.cohort_progress(cohort.id, [assignment.module_id])
+    label = localized(assignment_title(assignment))
+    series = completion_series(cohort, assignment, rows)
+    quiz_bins = dashboard.score_histogram(scores(rows, "quizzes"))
+    return {
+        "assignment": assignment,
+        "completed": sum(r.status == Status.COMPLETED for r in rows),
+        "members": members,
+        "completion_svg": charts.completion_chart(
+            series, members, _("Completions over time: %(title)s", title=label), format_date
+        ),
+        "quiz_bins": quiz_bins,
+        "quiz_svg": charts.histogram_chart(
+            quiz_bins, _("Best quiz scores: %(title)s", title=label)
+        ),
+    }
 
 
 @bp.route("/<int:cohort_id>/", endpoint="dashboard")
 @require("cohorts.list")
 def dashboard_page(cohort_id: int):
     cohort = load_cohort(cohort_id)
-    filters = DashboardFilterForm(request.args)
-    assignments, rows = cohort_matrix(cohort)
-    shown = rows
-    if filters.validate():  # an unknown value in the address shows everyone
-        shown = dashboard.filter_matrix(rows, filters.profession.data, filters.status.data)
+    filters = read_filters(request.args)
+    assignments = queries.cohort_assignments(cohort.id)
+    view = dashboard_view(filters, assignments)
+    counts = queries.dashboard_counts(cohort.id, view)
+    learners, matches = queries.dashboard_rows(cohort.id, view)
+    progress = queries.progress_of(cohort.id, [learner.id for learner in learners])
+    chosen = next((a for a in assignments if a.id == filters.chart.data), None)
+    chosen = chosen or (assignments[0] if assignments else None)
     return render_template(
         "cohorts/dashboard.html",
         cohort=cohort,
         filters=filters,
+        view=view,
+        counts=counts,
+        summary=SUMMARY_LABELS,
         columns=[(a, assignment_title(a)) for a in assignments],
-        rows=shown,
-        total=len(rows),
-        totals=dashboard.column_totals(shown, len(assignments)),
+        rows=dashboard.build_matrix(learners, assignments, progress, today()),
+        facts={learner.id: learner for learner in learners},
+        matches=matches,
+        pages=max(-(-matches // PER_PAGE), 1),
+        first=(view.page - 1) * PER_PAGE + 1,
+        link=lambda **changes: dashboard_link(cohort.id, **changes),
+        export_form=ExportForm(),
+        chart=dashboard_charts(cohort, chosen, counts["members"]) if chosen else None,
         today=today(),
         # Translated once, not once per row: a thousand lazy strings cost a tenth of a second.
         professions={p: str(label) for p, label in PROFESSION_LABELS.items()},
     )
 
 
-@bp.route("/<int:cohort_id>/export.csv")
+@bp.route("/<int:cohort_id>/export")
 @require("cohorts.list")
 def export(cohort_id: int):
+    """Every learner the dashboard's filters and search select (all pages), one line per
+    learner and assignment; XLSX, or CSV with the separator the trainer's Excel expects."""
     cohort = load_cohort(cohort_id)
-    assignments, rows = cohort_matrix(cohort)
-    labels = {
-        "status": _("status"),
-        "quiz": _("best quiz score"),
-        "scenario": _("best scenario score"),
-        "overdue": _("overdue"),
-        "yes": _("yes"),
-        "profession": lambda p: str(PROFESSION_LABELS[Profession(p)]),
-        "status_of": lambda s: str(STATUS_LABELS[s]),
-    }
-    headings = [_("Name"), _("Email"), _("Profession")]
-    titles = [localized(assignment_title(a)) for a in assignments]
-    table = dashboard.export_table(rows, headings, titles, labels)
-    return Response(
-        dashboard.csv_bytes(table),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="cohort-{cohort.id}.csv"'},
+    form = ExportForm(request.args)
+    return export_file(cohort, form.format.data if form.validate() else "xlsx")
+
+
+@bp.route("/<int:cohort_id>/export.csv")
+@require("cohorts.list")
+def export_csv(cohort_id: int):
+    """The CSV for Russian Excel (separated by semicolons), at the export's old address."""
+    return export_file(load_cohort(cohort_id), "csv-semicolon")
+
+
+def export_file(cohort: Cohort, kind: str) -> Response:
+    assignments = queries.cohort_assignments(cohort.id)
+    view = dashboard_view(read_filters(request.args), assignments, per_page=0)
+    learners, _matches = queries.dashboard_rows(cohort.id, view)
+    rows = dashboard.build_matrix(
+        learners, assignments, queries.cohort_progress(cohort.id), today()
     )
+    certificates = {key: c.serial for key, c in queries.cohort_certificates(cohort.id).items()}
+    table = dashboard.export_table(
+        rows,
+        assignments,
+        [localized(assignment_title(a)) for a in assignments],
+        certificates,
+        lambda moment: to_user_timezone(moment).date(),
+        export_labels(),
+    )
+    name = f"cohort-{cohort.id}-{today().isoformat()}"
+    if kind == "xlsx":
+        return Response(
+            dashboard.xlsx_bytes(table, cohort.name),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    separator = dashboard.CSV_SEPARATORS[kind.removeprefix("csv-")]
+    return Response(
+        dashboard.csv_bytes(table, separator),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def export_labels() -> dashboard.ExportLabels:
+    return dashboard.ExportLabels(
+        headings=[
+            _("Name"), _("Email"), _("Profession"), _("Module"), _("Module slug"),
+            _("Due date"), _("Status"), _("Percent done"), _("Best quiz score, %"),
+            _("Best scenario score, %"), _("Overdue"), _("Completed on"),
+            _("Certificate number"),
+        ],
+        status=lambda status: str(STATUS_LABELS[status]),
+        profession=lambda value: str(PROFESSION_LABELS[Profession(value)]),
+        yes=_("yes"),
+    )  # fmt: skip
 
 
 # One learner -------------------------------------------------------------------------------
@@ -193,6 +298,7 @@ def learner(cohort_id: int, user_id: int):
     [row] = dashboard.build_matrix([member.user], assignments, progress, today())
     events = queries.learner_events(cohort.id, user_id)
     titles = {a.module.slug: assignment_title(a) for a in assignments}
+    item_titles = event_item_titles(events)
     return render_template(
         "cohorts/learner.html",
         cohort=cohort,
@@ -202,9 +308,31 @@ def learner(cohort_id: int, user_id: int):
         runs=dashboard.scenario_runs(events),
         events=events,
         titles=titles,
+        item_titles=item_titles,
         form=ActionForm(),
         profession_form=LearnerProfessionForm(profession=member.user.profession.value),
     )
+
+
+def event_item_titles(events) -> dict:
+    """The title of each lesson, quiz and scenario the events name ("slug/kind/id"), read
+    from the version the learner worked in; one query for the versions."""
+    versions = queries.versions_by_id({e.module_version_id for e in events})
+    titles = {}
+    for e in events:
+        parts = e.object_id.split("/")
+        if len(parts) != 3 or e.object_id in titles or e.module_version_id not in versions:
+            continue
+        item = item_of(content_of(versions[e.module_version_id]), parts[1], parts[2])
+        if item is not None:
+            titles[e.object_id] = item.title
+    return titles
+
+
+def item_of(content, kind: str, item_id: str):
+    if kind == "lesson":
+        return content.lesson(item_id)
+    return {"quiz": content.quizzes, "scenario": content.scenarios}.get(kind, {}).get(item_id)
 
 
 @bp.route("/<int:cohort_id>/learners/<int:user_id>/remove", methods=["POST"])
@@ -279,15 +407,42 @@ def members(cohort_id: int):
 
 
 def assignment_form() -> AssignmentForm:
+    """Modules by their title in the reader's language and their slug; versions by number
+    and the date they were synced."""
     form = AssignmentForm()
     form.module.choices = [
-        (m.id, content_of(m.latest_version).meta.title) for m in queries.synced_modules()
+        (m.id, f"{localized(content_of(m.latest_version).meta.title)} ({m.slug})")
+        for m in queries.synced_modules()
     ]
     form.version.choices = [("", _("Follow the latest version"))] + [
-        (str(v.id), _("%(slug)s, version %(number)s", slug=v.slug, number=v.number))
+        (
+            str(v.id),
+            _(
+                "%(slug)s, version %(number)s of %(date)s",
+                slug=v.slug,
+                number=v.number,
+                date=format_date(v.created_at),
+            ),
+        )
         for v in queries.module_versions()
     ]
     return form
+
+
+def assigned_message(outcome) -> str:
+    """What assigning did, said plainly: above all what became of the due date."""
+    due = outcome.assignment.due_on
+    if outcome.created:
+        if due is None:
+            return _("Module assigned, with no due date.")
+        return _("Module assigned, due %(date)s.", date=format_date(due))
+    if due is None and outcome.due_before is not None:
+        return _("Assignment updated: the due date was removed.")
+    if due is None:
+        return _("Assignment updated; it still has no due date.")
+    if due == outcome.due_before:
+        return _("Assignment updated; the due date stays %(date)s.", date=format_date(due))
+    return _("Assignment updated: now due %(date)s.", date=format_date(due))
 
 
 @bp.route("/<int:cohort_id>/assignments", methods=["GET", "POST"])
@@ -300,13 +455,15 @@ def assignments(cohort_id: int):
     if form.validate_on_submit():
         version_id = int(form.version.data) if form.version.data else None
         try:
-            assign_module(cohort, form.module.data, version_id, form.due_on.data)
+            outcome = assign_module(
+                cohort, form.module.data, version_id, form.due_on.data, form.clear_due.data
+            )
         except CohortError:
             form.version.errors = [_("This version belongs to another module.")]
         else:
             db.session.commit()
-            flash(_("Module assigned."), "success")
-            if due_in_past(form.due_on.data, today()):
+            flash(assigned_message(outcome), "success")
+            if due_in_past(outcome.assignment.due_on, today()):
                 flash(
                     _("The due date is in the past: the assignment shows as overdue at once."),
                     "warning",

@@ -4,21 +4,28 @@ Domain queries (the lower floor): trainer.policy, the learning engines and the b
 them; this module imports no blueprint.
 """
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, case, false, func, or_, select, true
+from sqlalchemy.orm import aliased, joinedload
 
 from trainer.extensions import db
 from trainer.models import (
     Assignment,
+    Certificate,
     Cohort,
     CohortMember,
     InviteCode,
     LearningEvent,
     Module,
     ModuleVersion,
+    Profession,
     Progress,
     Role,
+    Status,
     User,
+    Verb,
     cohort_trainers,
 )
 from trainer.models.users import UNUSABLE_PASSWORD_PREFIX
@@ -195,9 +202,9 @@ def synced_modules() -> list[Module]:
 
 
 def module_versions() -> list:
-    """(version id, module slug, version number) of every stored version."""
+    """(version id, module slug, version number, stored at) of every stored version."""
     return db.session.execute(
-        select(ModuleVersion.id, Module.slug, ModuleVersion.number)
+        select(ModuleVersion.id, Module.slug, ModuleVersion.number, ModuleVersion.created_at)
         .join(Module, Module.id == ModuleVersion.module_id)
         .order_by(Module.slug, ModuleVersion.number.desc())
     ).all()
@@ -252,3 +259,199 @@ def awaiting_activation(cohort_id: int) -> list[User]:
             .order_by(User.name, User.id)
         )
     )
+
+
+# The dashboard page: who needs the trainer now, filtered, sorted and paged in SQL. ---------
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What the dashboard shows: filters, search (folded), sort and page. `sort` is "name",
+    "profession" or an assigned module's id as text ("m12"); `profession_order` lists the
+    profession values in the order of their labels in the reader's language."""
+
+    today: date
+    assigned: int  # how many assignments the cohort has
+    profession: str | None = None
+    status: str | None = None
+    search: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 50
+    profession_order: tuple[str, ...] = ()
+
+
+def _learner_facts(cohort_id: int, today: date):
+    """Per current member: assignments done, started, overdue, and the mean percent."""
+    completed = Progress.status == Status.COMPLETED
+    started = Progress.status.in_([Status.IN_PROGRESS, Status.COMPLETED])
+    late = and_(Assignment.due_on < today, or_(Progress.id.is_(None), ~completed))
+    return (
+        select(
+            CohortMember.user_id.label("user_id"),
+            func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("done"),
+            func.coalesce(func.sum(case((started, 1), else_=0)), 0).label("started"),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0).label("overdue"),
+        )
+        .select_from(CohortMember)
+        .outerjoin(Assignment, Assignment.cohort_id == CohortMember.cohort_id)
+        .outerjoin(
+            Progress,
+            and_(
+                Progress.user_id == CohortMember.user_id, Progress.module_id == Assignment.module_id
+            ),
+        )
+        .where(CohortMember.cohort_id == cohort_id, CohortMember.counts())
+        .group_by(CohortMember.user_id)
+        .subquery("facts")
+    )
+
+
+def failed_twice_ids(cohort_id: int) -> Select:
+    """Members who failed one quiz of an assigned module at least twice and never passed it."""
+    versions = select(ModuleVersion.id).where(
+        ModuleVersion.module_id.in_(
+            select(Assignment.module_id).where(Assignment.cohort_id == cohort_id)
+        )
+    )
+    failed = LearningEvent.verb == Verb.FAILED
+    return (
+        select(LearningEvent.user_id)
+        .where(
+            LearningEvent.user_id.in_(current_members(cohort_id)),
+            LearningEvent.module_version_id.in_(versions),
+            LearningEvent.verb.in_([Verb.FAILED, Verb.PASSED]),
+            LearningEvent.object_id.contains("/quiz/", autoescape=True),
+        )
+        .group_by(LearningEvent.user_id, LearningEvent.object_id)
+        .having(
+            func.sum(case((failed, 1), else_=0)) >= 2,
+            func.sum(case((failed, 0), else_=1)) == 0,
+        )
+    )
+
+
+def _status_conditions(facts, failed: Select, assigned: int) -> dict:
+    """A learner's standing over all the assignments (dashboard.SUMMARY_STATUSES)."""
+    return {
+        "not_started": facts.c.started == 0,
+        "in_progress": and_(facts.c.started > 0, facts.c.done < assigned),
+        "overdue": facts.c.overdue > 0,
+        "failed_twice": facts.c.user_id.in_(failed),
+        "completed": facts.c.done >= assigned if assigned else false(),
+    }
+
+
+def _scope(view: DashboardView):
+    """The profession filter and the name search as one condition (the status filter is
+    applied on its own)."""
+    condition = true()
+    if view.profession:
+        condition = and_(condition, User.profession == Profession(view.profession))
+    if view.search:
+        condition = and_(condition, User.search_key.contains(view.search, autoescape=True))
+    return condition
+
+
+def dashboard_counts(cohort_id: int, view: DashboardView) -> dict[str, int]:
+    """How many current members the cohort has ("members"), how many of them the
+    profession filter and search select ("all"), and of those how many are in each summary
+    status: one query."""
+    facts = _learner_facts(cohort_id, view.today)
+    conditions = _status_conditions(facts, failed_twice_ids(cohort_id), view.assigned)
+    scope = _scope(view)
+    columns = [
+        func.count().label("members"),
+        func.coalesce(func.sum(case((scope, 1), else_=0)), 0).label("all"),
+    ] + [
+        func.coalesce(func.sum(case((and_(scope, condition), 1), else_=0)), 0).label(name)
+        for name, condition in conditions.items()
+    ]
+    query = select(*columns).select_from(facts).join(User, User.id == facts.c.user_id)
+    return {key: int(value) for key, value in db.session.execute(query).one()._mapping.items()}
+
+
+def _order(facts, view: DashboardView) -> list:
+    if view.sort == "profession" and view.profession_order:
+        ranks = {Profession(value): n for n, value in enumerate(view.profession_order)}
+        key = case(ranks, value=User.profession, else_=len(ranks))
+    elif view.sort.startswith("m") and view.sort[1:].isdigit():
+        sort_progress = aliased(Progress)
+        percent = (
+            select(sort_progress.percent)
+            .where(
+                sort_progress.user_id == facts.c.user_id,
+                sort_progress.module_id == int(view.sort[1:]),
+            )
+            .scalar_subquery()
+        )
+        key = func.coalesce(percent, -1)  # not started sorts below started at 0%
+    else:
+        key = User.name
+    return [key.desc() if view.descending else key, User.name, User.id]
+
+
+def dashboard_rows(cohort_id: int, view: DashboardView) -> tuple[list, int]:
+    """One page of learners (id, name, email, profession, done, overdue, failed_twice) and
+    how many match in all: one query. `view.per_page` 0 means every matching learner."""
+    facts = _learner_facts(cohort_id, view.today)
+    failed = failed_twice_ids(cohort_id)
+    conditions = _status_conditions(facts, failed, view.assigned)
+    query = select(
+        User.id,
+        User.name,
+        User.email,
+        User.profession,
+        facts.c.done,
+        facts.c.overdue,
+        conditions["failed_twice"].label("failed_twice"),
+        func.count().over().label("matches"),
+    ).select_from(facts)
+    query = query.join(User, User.id == facts.c.user_id).where(_scope(view))
+    if view.status in conditions:
+        query = query.where(conditions[view.status])
+    query = query.order_by(*_order(facts, view))
+    if view.per_page:
+        query = query.limit(view.per_page).offset((max(view.page, 1) - 1) * view.per_page)
+    rows = db.session.execute(query).all()
+    return rows, rows[0].matches if rows else 0
+
+
+def progress_of(cohort_id: int, user_ids: list[int]) -> list:
+    """The Progress rows of these learners in the cohort's assigned modules (a query even
+    for none, so that a page makes the same queries whether it is full or empty)."""
+    assigned = select(Assignment.module_id).where(Assignment.cohort_id == cohort_id)
+    return db.session.execute(
+        select(
+            Progress.user_id,
+            Progress.module_id,
+            Progress.status,
+            Progress.percent,
+            Progress.state,
+            Progress.completed_at,
+        ).where(Progress.user_id.in_(user_ids), Progress.module_id.in_(assigned))
+    ).all()
+
+
+def cohort_certificates(cohort_id: int) -> dict[tuple[int, int], Certificate]:
+    """The newest valid certificate of each current member in each assigned module."""
+    assigned = select(Assignment.module_id).where(Assignment.cohort_id == cohort_id)
+    found = db.session.scalars(
+        select(Certificate)
+        .where(
+            Certificate.user_id.in_(current_members(cohort_id)),
+            Certificate.module_id.in_(assigned),
+            Certificate.revoked_at.is_(None),
+        )
+        .order_by(Certificate.issued_at, Certificate.id)
+    )
+    return {(c.user_id, c.module_id): c for c in found}
+
+
+def versions_by_id(version_ids) -> dict[int, ModuleVersion]:
+    """The module versions of these ids, to read item titles from their content."""
+    if not version_ids:
+        return {}
+    found = db.session.scalars(select(ModuleVersion).where(ModuleVersion.id.in_(version_ids)))
+    return {version.id: version for version in found}

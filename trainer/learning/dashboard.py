@@ -1,5 +1,6 @@
-"""The trainer's dashboard over plain rows: the learners x assignments matrix, its filters,
-per-assignment series and histograms, and the CSV export. No queries, no request.
+"""The trainer's dashboard over plain rows: the learners x assignments matrix of one page,
+per-assignment series and histograms, and the export (CSV and XLSX). No queries, no request;
+filtering, sorting and paging are done in SQL (trainer.learning.cohort_queries).
 
 Inputs are any objects with the named attributes (SQLAlchemy rows or dataclasses):
 learners (id, name, email, profession), assignments (id, module_id, due_on) and progress
@@ -10,13 +11,21 @@ import csv
 import io
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from trainer.models import Status, Verb
 
 OVERDUE = "overdue"
-STATUS_FILTERS = (Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, OVERDUE)
+FAILED_TWICE = "failed_twice"  # failed one quiz at least twice and not passed it yet
+# A learner's standing over all of a cohort's assignments, in the order the dashboard shows.
+SUMMARY_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, OVERDUE, FAILED_TWICE, Status.COMPLETED)
 # Excel runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,17 +37,13 @@ class Cell:
     quiz: float | None  # best quiz score, percent
     scenario: float | None  # best scenario score, percent
     overdue: bool
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class MatrixRow:
     learner: object
     cells: list[Cell]
-
-    def has_status(self, status: str) -> bool:
-        if status == OVERDUE:
-            return any(cell.overdue for cell in self.cells)
-        return any(cell.status == status for cell in self.cells)
 
 
 def best_score(results: dict | None) -> float | None:
@@ -63,6 +68,7 @@ def cell_for(progress, due_on: date | None, today: date) -> Cell:
         quiz=best_score(state.get("quizzes")),
         scenario=best_score(state.get("scenarios")),
         overdue=is_overdue(due_on, progress.status, today),
+        completed_at=progress.completed_at,
     )
 
 
@@ -79,37 +85,6 @@ def build_matrix(learners, assignments, progress_rows, today: date) -> list[Matr
         )
         for learner in learners
     ]
-
-
-def filter_matrix(rows: list[MatrixRow], profession=None, status=None) -> list[MatrixRow]:
-    """Learners of one profession, and/or with at least one assignment in a status."""
-    return [
-        row
-        for row in rows
-        if (not profession or row.learner.profession == profession)
-        and (not status or row.has_status(status))
-    ]
-
-
-@dataclass(frozen=True)
-class ColumnTotals:
-    completed: int
-    overdue: int
-    mean_percent: float
-
-
-def column_totals(rows: list[MatrixRow], n_assignments: int) -> list[ColumnTotals]:
-    totals = []
-    for i in range(n_assignments):
-        cells = [row.cells[i] for row in rows]
-        totals.append(
-            ColumnTotals(
-                completed=sum(c.status == Status.COMPLETED for c in cells),
-                overdue=sum(c.overdue for c in cells),
-                mean_percent=sum(c.percent for c in cells) / len(cells) if cells else 0.0,
-            )
-        )
-    return totals
 
 
 # One learner: their events (LearningEvent rows), read for the drill-down ---------------------
@@ -170,40 +145,132 @@ def neutralise(value):
     return value
 
 
-def csv_bytes(table: list[list]) -> bytes:
-    """UTF-8 with a BOM, so that Excel shows Cyrillic; formula-like cells neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in table:
-        writer.writerow([neutralise(value) for value in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+@dataclass(frozen=True)
+class ExportLabels:
+    """The reader's words for the file: column headings, statuses, professions, "yes"."""
+
+    headings: list[str]  # one per column of EXPORT_FIELDS
+    status: Callable[[Status], str]
+    profession: Callable[[object], str]
+    yes: str
 
 
-def export_table(rows: list[MatrixRow], headings: list[str], assignment_titles: list[str], labels):
-    """Header and one line per learner: name, email, profession, then per assignment its
-    status, percent, best quiz and scenario score and overdue flag. `labels` translates
-    statuses, professions and yes/no for the reader of the file."""
-    header = list(headings)
-    for title in assignment_titles:
-        header += [f"{title}: {labels['status']}", f"{title}: %", f"{title}: {labels['quiz']}",
-                   f"{title}: {labels['scenario']}", f"{title}: {labels['overdue']}"]  # fmt: skip
-    table = [header]
+# One line per learner and assignment ("long" format): one heading per field, so that a
+# spreadsheet filters and pivots it; the module is a column, not a heading.
+EXPORT_FIELDS = (
+    "name", "email", "profession", "module", "slug", "due_on", "status", "percent",
+    "quiz", "scenario", "overdue", "completed_on", "certificate",
+)  # fmt: skip
+
+
+def export_table(
+    rows: list[MatrixRow],
+    assignments: list,
+    titles: list[str],
+    certificates: dict,
+    local_date: Callable,
+    labels: ExportLabels,
+) -> list[list]:
+    """Header and one line per learner and assignment. `certificates` maps (user id,
+    module id) to the certificate's number; `local_date` turns a completion instant into
+    the reader's date; `completed_at` comes from each cell."""
+    table = [list(labels.headings)]
     for row in rows:
-        line = [row.learner.name, row.learner.email, labels["profession"](row.learner.profession)]
-        for cell in row.cells:
-            line += [
-                labels["status_of"](cell.status),
-                cell.percent,
-                _score(cell.quiz),
-                _score(cell.scenario),
-                labels["yes"] if cell.overdue else "",
-            ]
-        table.append(line)
+        learner = row.learner
+        for assignment, title, cell in zip(assignments, titles, row.cells, strict=True):
+            table.append(
+                [
+                    learner.name,
+                    learner.email,
+                    labels.profession(learner.profession),
+                    title,
+                    assignment.module.slug,
+                    assignment.due_on,
+                    labels.status(cell.status),
+                    cell.percent,
+                    _score(cell.quiz),
+                    _score(cell.scenario),
+                    labels.yes if cell.overdue else "",
+                    local_date(cell.completed_at) if cell.completed_at else None,
+                    certificates.get((learner.id, assignment.module_id), ""),
+                ]
+            )
     return table
 
 
 def _score(value: float | None):
-    return "" if value is None else round(value, 1)
+    return None if value is None else round(value, 1)
+
+
+# Separators offered for the CSV: ";" is what Russian Excel splits on (its lists use ";"
+# because "," is the decimal sign); "," for everything else.
+CSV_SEPARATORS = {"semicolon": ";", "comma": ","}
+
+
+def csv_text(value, separator: str) -> str:
+    """A cell as the spreadsheet of that separator reads it: with ";", dates as 31.12.2026
+    and a decimal comma; with ",", ISO dates and a decimal point."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y") if separator == ";" else value.isoformat()
+    if isinstance(value, float):
+        text = f"{value:g}"
+        return text.replace(".", ",") if separator == ";" else text
+    return str(neutralise(value))
+
+
+def csv_bytes(table: list[list], separator: str = ",") -> bytes:
+    """UTF-8 with a BOM, so that Excel shows Cyrillic; formula-like cells neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
+    for row in table:
+        writer.writerow([csv_text(value, separator) for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+DATE_FORMAT = "DD.MM.YYYY"
+
+
+def xlsx_bytes(table: list[list], sheet_title: str) -> bytes:
+    """The table as an XLSX workbook: dates as dates, numbers as numbers, every text a
+    string cell (formula-like texts neutralised as in the CSV, so never a formula); the
+    header row bold and frozen, with a filter."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(sheet_title))
+    sheet.freeze_panes = "A2"
+    width = len(table[0]) if table else 0
+    for index in range(width):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 18
+    if width:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{len(table)}"
+    bold = Font(bold=True)
+    for number, row in enumerate(table):
+        sheet.append([_xlsx_cell(sheet, value, bold if number == 0 else None) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(sheet, value, font):
+    """A date or a header cell needs a style; any other value goes in as it is (a text is
+    neutralised first, so that it never starts with "=" and is never read as a formula)."""
+    if isinstance(value, str):
+        value = neutralise(value)
+    if font is None and not isinstance(value, date):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _sheet_title(title: str) -> str:
+    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
+    return cleaned[:31] or "Sheet1"
 
 
 # A learner's side: "My training" -----------------------------------------------------------

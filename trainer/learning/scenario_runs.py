@@ -160,8 +160,9 @@ def runs_of(user: User, module: Module, scenario_id: str) -> list[ScenarioRun]:
 
 
 def cohort_paths(cohort_id: int, module: Module, scenario_id: str, first_only: bool) -> list[list]:
-    """The paths of the runs of the cohort's current (accepted) members, in one query. With
-    `first_only`, each member's first run: what they did before seeing any debrief."""
+    """The paths of the runs the cohort's current (accepted) members played to an ending (the
+    runs whose scores the dashboard shows), in one query. With `first_only`, each member's
+    first such run: what they did before seeing any debrief."""
     members = select(CohortMember.user_id).where(
         CohortMember.cohort_id == cohort_id, CohortMember.counts()
     )
@@ -172,6 +173,7 @@ def cohort_paths(cohort_id: int, module: Module, scenario_id: str, first_only: b
             ModuleVersion.module_id == module.id,
             ScenarioRun.scenario_id == scenario_id,
             ScenarioRun.user_id.in_(members),
+            ScenarioRun.status == RunStatus.FINISHED,
         )
         .order_by(ScenarioRun.started_at, ScenarioRun.id)
     ).all()

@@ -17,7 +17,7 @@ from trainer.learning import progress as tracking
 from trainer.learning import scenario_runs as runs
 from trainer.learning import scenarios as engine
 from trainer.learning.content import ModuleContent, content_of
-from trainer.models import Cohort, Module, Role, ScenarioRun, cohort_trainers
+from trainer.models import Assignment, Cohort, Module, Role, ScenarioRun, cohort_trainers
 from trainer.policy import authorize, can, require
 from trainer.scenarios import bp
 from trainer.scenarios.forms import RULING_ERRORS, ActForm, StartRunForm
@@ -195,6 +195,9 @@ def class_view(slug: str, scenario_id: str):
     module, content, found = load_scenario(slug, scenario_id, latest=True)
     cohort_id = request.args.get("cohort", type=db_int)
     first_only = request.args.get("runs", "first") != "all"
+    cohorts = visible_cohorts()
+    if cohort_id is None:  # at once the cohort that takes the module, not a blank page
+        cohort_id = default_cohort_id(cohorts, module)
     cohort, counts = None, None
     if cohort_id is not None:
         authorize("scenarios.class_view", cohort_id)
@@ -205,11 +208,27 @@ def class_view(slug: str, scenario_id: str):
         content,
         found,
         module=module,
-        cohorts=visible_cohorts(),
+        cohorts=cohorts,
         cohort=cohort,
         counts=counts,
         first_only=first_only,
     )
+
+
+def default_cohort_id(cohorts: list[Cohort], module: Module) -> int | None:
+    """The newest of the trainer's cohorts that is assigned the module, else their newest."""
+    if not cohorts:
+        return None
+    assigned = set(
+        db.session.scalars(
+            select(Assignment.cohort_id).where(
+                Assignment.module_id == module.id,
+                Assignment.cohort_id.in_([c.id for c in cohorts]),
+            )
+        )
+    )
+    newest_first = sorted(cohorts, key=lambda c: (c.created_at, c.id), reverse=True)
+    return next((c.id for c in newest_first if c.id in assigned), newest_first[0].id)
 
 
 def visible_cohorts() -> list[Cohort]:
