@@ -343,3 +343,21 @@ def test_a_deactivated_account_is_told_whom_to_ask_after_the_right_password(
     assert "deactivated" not in wrong.text
     assert "The email or password is not correct." in wrong.text
     assert "olga@example.org" not in wrong.text
+
+
+def test_parallel_uses_of_one_link_set_one_password(mail_app, smtp_server, russian):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ask_for_link(mail_app.test_client(), russian.email)
+    path = only_link(smtp_server, russian.email)
+    passwords = [f"parallel-password-{n}" for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(lambda pw: set_new_password(mail_app.test_client(), path, pw).status_code,
+                     passwords)
+        )
+    assert sorted(statuses) == [302] + [410] * 7
+    with mail_app.app_context():
+        user = db.session.get(User, russian.id)
+        assert sum(user.check_password(pw) for pw in passwords) == 1
+        assert user.session_version == russian.session_version + 1
