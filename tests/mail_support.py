@@ -75,7 +75,8 @@ def smtp_settings(port: int) -> dict:
 
 
 def text_part(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    """The plain-text body, with the wire's CRLF line ends read as newlines."""
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def html_part(message: EmailMessage) -> str:

@@ -66,6 +66,7 @@ def compose(user, template: str, subject, locale: str | None = None, **context) 
     context = {"user": user, "organisation": current_app.config["TRAINER_ORGANISATION"]} | context
     with force_locale(locale):
         context.setdefault("site", site_name())
+        context.setdefault("signature", _signature(context["organisation"], context["site"]))
         subject_text = str(subject)
         text = render_template(f"{template}.txt", subject=subject_text, **context)
         html = render_template(f"{template}.html", subject=subject_text, **context)
@@ -75,6 +76,11 @@ def compose(user, template: str, subject, locale: str | None = None, **context) 
 def site_name() -> str:
     """The product's name as the reader knows it: TRAINER_PRODUCT_NAME, else translated."""
     return current_app.config.get("TRAINER_PRODUCT_NAME") or pgettext("product name", "Trainer")
+
+
+def _signature(organisation: str, site: str) -> str:
+    # "Trainer" is the placeholder until the operator names the organisation.
+    return organisation if organisation and organisation != "Trainer" else site
 
 
 def external_url(endpoint: str, **values) -> str:

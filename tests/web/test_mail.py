@@ -28,6 +28,7 @@ def test_message_reaches_the_smtp_server_in_text_and_html(mail_app, smtp_server)
     assert received["Auto-Submitted"] == "auto-generated"
     assert "Здравствуйте, Иван Петров" in text_part(received)
     assert "https://trainer.test/reset/abc" in text_part(received)
+    assert "\n-- \nТренажёр\n" in text_part(received)  # signed by the product until named
     html = html_part(received)
     assert 'href="https://trainer.test/reset/abc"' in html
     assert "<img" not in html  # no tracking pixel, no remote images
@@ -119,3 +120,12 @@ def test_starttls_checks_the_servers_certificate(make_app, starttls_server, monk
         monkeypatch.setenv("SSL_CERT_FILE", str(starttls_server.cert))  # now it is trusted
         mail.send(compose_reset(EN))
     assert len(starttls_server.inbox.to(EN.email)) == 1
+
+
+def test_messages_are_signed_by_the_organisation_once_named(make_app, smtp_server):
+    app = make_app(**smtp_settings(smtp_server.port), TRAINER_ORGANISATION="ГУ МВД России")
+    with app.test_request_context():
+        mail.send(compose_reset(RU))
+    [received] = smtp_server.messages
+    assert "\n-- \nГУ МВД России\n" in text_part(received)
+    assert "ГУ МВД России<br>" in html_part(received)
