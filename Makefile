@@ -7,9 +7,14 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/message
 
 .PHONY: run test lint bench translations extract-messages chromium db clean
 
+# `make run PORT=8080` serves on another port.
+PORT ?= 5000
+
 run: $(VENV)/.installed $(CATALOGUES) db
 	@[ -n "$$TRAINER_MAIL_SERVER" ] || echo "Note: TRAINER_MAIL_SERVER is not set: no email is sent; each message goes to the log and to instance/outbox/ as an .eml file (README.md, Configuration)."
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@[ -n "$$TRAINER_ORGANISATION" ] && [ -n "$$TRAINER_CERTIFICATE_SIGNATURE" ] || echo \
+		"Note: set TRAINER_ORGANISATION and TRAINER_CERTIFICATE_SIGNATURE (README.md, Configuration); until both are set, certificates may print the placeholder organisation \"Trainer\" or an empty signatory line."
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 db: $(VENV)/.installed
 	$(FLASK) db upgrade

@@ -8,6 +8,8 @@ from pathlib import Path
 LANGUAGES = ("ru", "en")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TRANSLATIONS_DIR = PROJECT_DIR / "translations"
+# Printed on certificates until the operator names the organisation (README, `make run`).
+DEFAULT_ORGANISATION = "Trainer"
 
 
 class ConfigError(RuntimeError):
@@ -27,7 +29,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
         "TRAINER_OPEN_REGISTRATION": env.get("TRAINER_OPEN_REGISTRATION", "0") == "1",
         "TRAINER_MODULES_DIR": env.get("TRAINER_MODULES_DIR", str(PROJECT_DIR / "modules")),
-        "TRAINER_ORGANISATION": env.get("TRAINER_ORGANISATION", "Trainer"),
+        # The product's name in the header and titles; unset, it is translated (Тренажёр).
+        "TRAINER_PRODUCT_NAME": env.get("TRAINER_PRODUCT_NAME") or None,
+        "TRAINER_ORGANISATION": env.get("TRAINER_ORGANISATION") or DEFAULT_ORGANISATION,
         # Printed under the signature line of certificates, e.g. "I. Ivanov, Head of Training".
         "TRAINER_CERTIFICATE_SIGNATURE": env.get("TRAINER_CERTIFICATE_SIGNATURE", ""),
         "TRAINER_CERTIFICATE_LOGO": env.get("TRAINER_CERTIFICATE_LOGO") or None,  # PNG/JPEG path
@@ -131,3 +135,13 @@ def instance_secret_key(instance: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def certificate_settings_missing(config) -> list[str]:
+    """The certificate settings still at their placeholders, for the admin's warning."""
+    missing = []
+    if config.get("TRAINER_ORGANISATION", DEFAULT_ORGANISATION) in ("", DEFAULT_ORGANISATION):
+        missing.append("TRAINER_ORGANISATION")
+    if not config.get("TRAINER_CERTIFICATE_SIGNATURE"):
+        missing.append("TRAINER_CERTIFICATE_SIGNATURE")
+    return missing

@@ -1,7 +1,7 @@
 """Locale choice: the user's setting, then the switcher's choice, then the browser, then ru."""
 
 from flask import current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, pgettext
 from flask_login import current_user
 
 from trainer.config import LANGUAGES
@@ -32,7 +32,13 @@ def register_jinja(app) -> None:
         can=can,
         language_names=LANGUAGE_NAMES,
         current_locale=lambda: str(get_locale()),
+        product_name=product_name,
     )
+
+
+def product_name() -> str:
+    """TRAINER_PRODUCT_NAME if set, else the name in the page's language (Тренажёр, Trainer)."""
+    return current_app.config.get("TRAINER_PRODUCT_NAME") or pgettext("product name", "Trainer")
 
 
 def localized(text) -> str:

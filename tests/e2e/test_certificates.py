@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD, sync_example
 from tests.e2e.conftest import screenshot
 from tests.web.certificates_support import complete_example
+from trainer.learning.pdf import grouped_code
 from trainer.models import Role
 
 
@@ -35,11 +36,14 @@ def test_download_revoke_and_verify(live_server, make_user, browser, tmp_path):
     pdf = tmp_path / "certificate.pdf"
     download.value.save_as(pdf)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-    assert "Анна Сергеевна Смирнова" in text and certificate.code in text
+    assert "Анна Сергеевна Смирнова" in text and grouped_code(certificate.code) in text
 
     visitor = browser.new_context(locale="en-US").new_page()
     visitor.goto(base + "/verify")
-    visitor.get_by_label("Verification code").fill(certificate.code)
+    # Typed from paper: small letters, the printed groups (issue 18).
+    visitor.get_by_label("Verification code or certificate number").fill(
+        grouped_code(certificate.code).lower()
+    )
     visitor.get_by_role("button", name="Verify").click()
     expect(visitor.get_by_role("heading", name="Valid certificate")).to_be_visible()
     screenshot(visitor, "71-verify-valid-en")

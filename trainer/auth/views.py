@@ -12,6 +12,7 @@ from trainer.auth.forms import LoginForm, RegisterForm
 from trainer.auth.registration import register_from_form, restrict_professions
 from trainer.extensions import db, limiter
 from trainer.forms import ActionForm
+from trainer.models import Role
 from trainer.urls import safe_next
 
 
@@ -90,6 +91,13 @@ def register():
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.index"))
+            return redirect(landing_after_registration(user))
     restrict_professions(form)  # a code offers only its cohort's professions
     return render_template("auth/register.html", form=form, open_registration=open_registration)
+
+
+def landing_after_registration(user) -> str:
+    """A learner starts on "My training", where their cohort's assignments come first."""
+    if user.role == Role.LEARNER:
+        return url_for("learn.my_training")
+    return url_for("main.index")

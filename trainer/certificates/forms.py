@@ -13,9 +13,9 @@ class VerifyForm(FlaskForm):
         csrf = False  # a GET look-up changes nothing
 
     code = StringField(
-        _l("Verification code"),
+        _l("Verification code or certificate number"),
         validators=[
-            DataRequired(_l("Enter the code printed on the certificate.")),
+            DataRequired(_l("Enter the code or the number printed on the certificate.")),
             Length(max=CODE_MAX),
         ],
     )

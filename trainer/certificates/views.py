@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from trainer.certificates import bp
 from trainer.certificates.forms import RevokeForm, VerifyForm
+from trainer.config import certificate_settings_missing
 from trainer.extensions import db, limiter
 from trainer.learning import certificates
 from trainer.learning.cohort_queries import taught_learner_ids
@@ -23,6 +24,11 @@ def verify_limit() -> str:
 def certificate_for(progress: Progress) -> Certificate | None:
     """The certificate of the version a progress row completed (for the learner's cards)."""
     return certificates.find_certificate(progress.user_id, progress.module_version_id)
+
+
+@bp.app_template_global("certificate_settings_missing")
+def settings_missing() -> list[str]:
+    return certificate_settings_missing(current_app.config)
 
 
 @bp.app_template_global()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from trainer.cohorts.my_training import assigned_training
 from trainer.extensions import db
 from trainer.learn import bp
+from trainer.learn.sections import paired_sections
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
 from trainer.learning.completion import next_step, requirements
@@ -144,13 +145,16 @@ def lesson(slug: str, lesson_id: str):
         lessons.show_text(progress, lesson_id)
     db.session.commit()
     previous, following = content.neighbours(lesson_id)
+    html = content.lesson_html[lesson_id] if serve_text else None
+    both = request.args.get("view") == "both"
     return render_template(
         "learn/lesson.html",
         module=module,
         content=content,
         lesson=entry,
-        html=content.lesson_html[lesson_id] if serve_text else None,
-        both=request.args.get("view") == "both",
+        html=html,
+        both=both,
+        sections=paired_sections(html["ru"], html["en"]) if html and both else None,
         done=lesson_id in progress.state.get("lessons", []),
         previous=previous,
         following=following,

@@ -4,6 +4,7 @@ Plain functions over the session: they flush, the caller commits.
 """
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from trainer.extensions import db
 from trainer.learning import progress as tracking
 from trainer.learning.content import content_of
-from trainer.learning.pdf import CertificateData
+from trainer.learning.pdf import CertificateData, grouped_code
 from trainer.models import Certificate, Progress, User, Verb
 from trainer.models.certificates import CODE_MAX
 from trainer.models.types import utcnow
@@ -35,6 +36,7 @@ class Status(enum.StrEnum):
 class Verification:
     status: Status
     certificate: Certificate | None = None
+    by_serial: bool = False  # found by its printed number, not by its secret code
 
 
 def find_certificate(user_id: int, module_version_id: int) -> Certificate | None:
@@ -107,15 +109,61 @@ def revoke(certificate: Certificate, by: User, reason: str) -> None:
     db.session.flush()
 
 
-def verify(code: str) -> Verification:
-    """Look a code up by exact match; nothing else can make a certificate valid."""
-    code = (code or "").strip()
-    if not code or len(code) > CODE_MAX:
+# What people type around a code: spaces, hyphens and dashes, line breaks from a copied PDF.
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_]+")
+# Crockford's reading of look-alikes: O is zero, I and L are one.
+LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# The printed number, e.g. "2026-000042", optionally after "№" or "No.".
+SERIAL = re.compile(r"(?:№|No\.?|N)?\s*(\d{4})\s*[-\u2010-\u2015]\s*(\d{1,9})", re.IGNORECASE)
+
+
+def compact_code(typed: str) -> str:
+    return SEPARATORS.sub("", typed)
+
+
+def normalise_code(typed: str) -> str:
+    """A typed code as stored: no separators, capitals, O read as 0 and I or L as 1."""
+    return compact_code(typed).upper().translate(LOOK_ALIKES)
+
+
+def verify(typed: str) -> Verification:
+    """Look a certificate up by its number or its code; nothing else can make one valid.
+
+    A code is tried exactly as typed (codes issued before were case-sensitive), then normalised.
+    Found by number, the result says so: the page then shows no name (numbers are sequential).
+    """
+    typed = (typed or "").strip()
+    if not typed or len(typed) > CODE_MAX:
         return Verification(Status.UNKNOWN)
-    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+    serial = SERIAL.fullmatch(typed)
+    if serial is not None:
+        return _verdict(_by_serial(int(serial[1]), int(serial[2])), by_serial=True)
+    certificate = _by_code(compact_code(typed)) or _by_code(normalise_code(typed))
+    return _verdict(certificate)
+
+
+def _verdict(certificate: Certificate | None, by_serial: bool = False) -> Verification:
     if certificate is None:
         return Verification(Status.UNKNOWN)
-    return Verification(Status.REVOKED if certificate.revoked else Status.VALID, certificate)
+    status = Status.REVOKED if certificate.revoked else Status.VALID
+    return Verification(status, certificate, by_serial)
+
+
+def _by_code(code: str) -> Certificate | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def _by_serial(year: int, number: int) -> Certificate | None:
+    certificate = db.session.get(Certificate, number)
+    if certificate is None or certificate.completed_on.year != year:
+        return None
+    return certificate
+
+
+def printed_code(certificate: Certificate) -> str:
+    return grouped_code(certificate.code)
 
 
 def certificate_data(certificate: Certificate, verify_url: str) -> CertificateData:

@@ -39,8 +39,14 @@ TEXTS = {
     "ru": {
         "title": "СЕРТИФИКАТ",
         "subtitle": "о прохождении обучения",
+        # By the learner's grammatical gender where the patronymic tells it, else a neutral
+        # passive: never "освоил(а)".
         "certify": "Настоящим удостоверяется, что",
-        "completed": "успешно освоил(а) учебный модуль",
+        "certify_f": "Настоящим удостоверяется, что",
+        "certify_n": "Слушатель",
+        "completed": "успешно освоил учебный модуль",
+        "completed_f": "успешно освоила учебный модуль",
+        "completed_n": "успешно завершено обучение по учебному модулю",
         "hours": "Объём: {hours} {unit}",
         "date": "Дата завершения: {date}",
         "serial": "Сертификат № {serial}",
@@ -225,6 +231,30 @@ def bilingual(key: str, langs: tuple[str, ...], sep: str = " / ") -> str:
     return sep.join(TEXTS[lang][key] for lang in langs)
 
 
+FEMININE_PATRONYMIC = ("овна", "евна", "ична", "инична", "кызы")
+MASCULINE_PATRONYMIC = ("ович", "евич", "ьич", "ич", "оглы")
+
+
+def grammatical_gender(name: str) -> str | None:
+    """Masculine ("m") or feminine ("f") where a Russian patronymic tells it, else None.
+
+    A surname may end like a patronymic (Шевкович is a woman's surname too), so a masculine
+    ending counts only in a full three-part name without a feminine one.
+    """
+    words = [word.lower().strip(".,") for word in name.split()]
+    if any(word.endswith(FEMININE_PATRONYMIC) for word in words[1:]):
+        return "f"
+    if len(words) >= 3 and any(word.endswith(MASCULINE_PATRONYMIC) for word in words[1:]):
+        return "m"
+    return None
+
+
+def worded(key: str, langs: tuple[str, ...], name: str) -> str:
+    """A line that agrees with the learner in Russian: masculine, feminine or neutral."""
+    suffix = {"m": "", "f": "_f", None: "_n"}[grammatical_gender(name)]
+    return " / ".join(TEXTS[lang].get(key + suffix, TEXTS[lang][key]) for lang in langs)
+
+
 # Body ------------------------------------------------------------------------------------------
 
 
@@ -237,12 +267,13 @@ def _body_lines(data: CertificateData, langs: tuple[str, ...], scale: float) -> 
     lines += [
         Line(bilingual("subtitle", langs, " · "), SERIF_ITALIC, 15 * s, MUTED, gap=2 * s),
         Line("", SANS, 1, rule=True, gap=8 * s),
-        Line(bilingual("certify", langs), SANS, 11.5 * s, MUTED, gap=10 * s),
+        Line(worded("certify", langs, data.learner_name), SANS, 11.5 * s, MUTED, gap=10 * s),
     ]
     lines += fitted_lines(
         data.learner_name, SERIF_BOLD, 30 * s, BODY_WIDTH, 2, 17 * s, color=INK, gap=8 * s
     )
-    lines.append(Line(bilingual("completed", langs), SANS, 11.5 * s, MUTED, gap=10 * s))
+    completed = worded("completed", langs, data.learner_name)
+    lines.append(Line(completed, SANS, 11.5 * s, MUTED, gap=10 * s))
     title = data.title_en if primary == "en" else data.title_ru
     lines += fitted_lines(title, SERIF_BOLD, 19 * s, BODY_WIDTH, 3, 12 * s, color=NAVY, gap=8 * s)
     if both:
@@ -398,6 +429,14 @@ def _signature(canvas: Canvas, data: CertificateData, langs: tuple[str, ...]) ->
     canvas.drawCentredString(centre, y - 12, bilingual("signatory", langs))
 
 
+CODE_GROUP = 4
+
+
+def grouped_code(code: str) -> str:
+    """A verification code as printed: groups of four, separated by spaces."""
+    return " ".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
 QR_SIZE = 86
 VERIFY_TEXT_WIDTH = 205  # between the seal and the QR code
 
@@ -426,7 +465,7 @@ def _verification_rows(data: CertificateData, langs: tuple[str, ...]) -> list[tu
     return [
         *serials,
         (SANS, 7.5, MUTED, bilingual("code", langs)),
-        (SANS_BOLD, 8.5, NAVY, data.code),
+        (SANS_BOLD, 8.5, NAVY, grouped_code(data.code)),
         (SANS, 7.5, MUTED, bilingual("verify", langs)),
         (SANS, 7.5, INK, page),
     ]

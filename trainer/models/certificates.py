@@ -15,10 +15,12 @@ CODE_MAX = 64
 TITLE_MAX = 500
 
 
-# Letters and digits that cannot be mistaken for one another when typed from paper (no 0/O,
-# 1/l/I), and no "-" or "_" that a reader or pdftotext would take for a hyphenated line break.
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-CODE_LENGTH = 32  # 32 x log2(57) = 186 random bits
+# Crockford's base32: digits and capitals without I, L, O and U, so a code typed from paper in
+# any case, with O for 0 or l for 1, still matches once normalised (learning/certificates.py).
+# Stored without separators; printed in groups of four. Codes issued before used a
+# case-sensitive alphabet of 57 characters (32 long) and are still looked up as typed.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 28  # 28 x 5 = 140 random bits
 
 
 def new_verification_code() -> str:

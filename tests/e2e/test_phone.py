@@ -1,0 +1,121 @@
+"""Issue 18 on a 375-pixel phone: no sideways scrolling on lesson, quiz and scenario pages, a
+compact header, the case file reachable from the top, and the side-by-side lesson toggled per
+section. Screenshots land in tests/e2e/screenshots/ (80-...)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import sync_example
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_lessons import sign_in
+
+PHONE = {"width": 375, "height": 740}
+# The elements that stick out past the viewport, for a readable failure message.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .slice(0, 8)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="ru-RU", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def officer_on_phone(live_server, make_user, phone):
+    sync_example(live_server)
+    make_user(email="officer@example.org", name="Иван Кузнецов")
+    base = live_server.config["LIVE_URL"]
+    sign_in(phone, base, "officer@example.org")
+    return phone, base
+
+
+def assert_no_sideways_scroll(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], (width, page.url, page.evaluate(WIDEST))
+
+
+def test_lesson_quiz_and_scenario_fit_a_375px_phone(officer_on_phone):
+    page, base = officer_on_phone
+    page.goto(base + "/learn/example-module/lessons/intro")
+    expect(page.locator(".lesson-body")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    header = page.locator(".site-header").bounding_box()["height"]
+    assert header <= PHONE["height"] * 0.16, header  # was a quarter of the screen
+    screenshot(page, "80-phone-lesson-ru")
+
+    page.goto(base + "/learn/example-module/lessons/at-the-scene?show=text")
+    assert_no_sideways_scroll(page)
+
+    page.goto(base + "/learn/example-module/quizzes/check")
+    assert_no_sideways_scroll(page)
+    page.locator("form[action$='/start'] button[type=submit]").click()
+    expect(page.locator(".question").first).to_be_visible()
+    assert_no_sideways_scroll(page)
+    screenshot(page, "81-phone-quiz-ru")
+
+    page.goto(base + "/learn/example-module/scenarios/call")
+    assert_no_sideways_scroll(page)
+    page.locator(".run-actions form button[type=submit]").click()
+    expect(page.locator(".scene-text")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    link = page.locator(".case-file-link a")
+    expect(link).to_be_visible()
+    assert link.bounding_box()["y"] < page.locator("form.act").bounding_box()["y"]
+    link.click()
+    expect(page.locator("#case-file-title")).to_be_in_viewport()
+    screenshot(page, "82-phone-scenario-ru")
+
+
+def row_tops(page) -> list[tuple[float, float]]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.section-row')].map(row => [
+             row.querySelector('.column-ru').getBoundingClientRect().top,
+             row.querySelector('.column-en').getBoundingClientRect().top])"""
+    )
+
+
+def test_side_by_side_rows_start_together_at_each_heading(live_server, make_user, page):
+    sync_example(live_server)
+    make_user(email="officer@example.org", name="Иван Кузнецов")
+    base = live_server.config["LIVE_URL"]
+    sign_in(page, base, "officer@example.org")
+    page.goto(base + "/learn/example-module/lessons/intro?view=both")
+    rows = page.locator(".section-row")
+    assert rows.count() >= 3  # the titles, then one row per heading
+    for ru, en in row_tops(page):
+        assert abs(ru - en) < 1, (ru, en)
+    headings = page.locator(".section-row .column-en .lesson-body > h2:first-child")
+    assert headings.count() >= 2
+    screenshot(page, "83-lesson-both-aligned")
+
+
+def test_side_by_side_on_a_phone_toggles_each_section(officer_on_phone):
+    page, base = officer_on_phone
+    page.goto(base + "/learn/example-module/lessons/intro?view=both")
+    assert_no_sideways_scroll(page)
+    second = page.locator(".section-row").nth(1)
+    third = page.locator(".section-row").nth(2)
+    expect(second.locator(".column-ru")).to_be_visible()  # the page's language first
+    expect(second.locator(".column-en")).to_be_hidden()
+    second.locator("label", has_text="English").click()
+    expect(second.locator(".column-en")).to_be_visible()
+    expect(second.locator(".column-ru")).to_be_hidden()
+    expect(third.locator(".column-ru")).to_be_visible()  # only that section switched
+    expect(third.locator(".column-en")).to_be_hidden()
+    assert_no_sideways_scroll(page)
+    screenshot(page, "84-phone-lesson-both-toggled")
+
+
+def test_side_by_side_keeps_the_content_warning_first(officer_on_phone):
+    page, base = officer_on_phone
+    page.goto(base + "/learn/example-module/lessons/at-the-scene?view=both")
+    expect(page.locator(".callout-warning").first).to_be_visible()
+    expect(page.locator(".lesson-body")).to_have_count(0)
+    page.locator(".continue-lesson a").click()
+    expect(page.locator(".section-row .lesson-body").first).to_be_visible()
+    assert "view=both" in page.url and "show=text" in page.url
