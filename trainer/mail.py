@@ -49,7 +49,9 @@ class Message:
 def register(app) -> None:
     mailman.init_app(app)
     if not app.config.get("MAIL_SERVER"):
-        app.logger.info("No TRAINER_MAIL_SERVER: emails are saved to %s", outbox_dir(app))
+        # In production nobody reads the outbox: say so where the operator looks.
+        level = logging.WARNING if app.config["TRAINER_ENV"] == "production" else logging.INFO
+        app.logger.log(level, "No TRAINER_MAIL_SERVER: emails are saved to %s", outbox_dir(app))
 
 
 def recipient_locale(user) -> str:
