@@ -37,13 +37,14 @@ def test_trainer_enrols_assigns_and_reads_the_dashboard(live_server, make_user, 
     expect(page.locator("table.matrix td.overdue").first).to_be_visible()
     screenshot(page, "60-cohort-dashboard-en")
 
-    page.get_by_label("Status").select_option("overdue")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_label("Status", exact=True).select_option("overdue")
+    page.get_by_role("button", name="Show").first.click()
     rows = page.locator("table.matrix tbody tr")
     assert 0 < rows.count() < 40
     expect(rows.first.locator("td.overdue")).to_be_visible()
 
-    page.locator("table.matrix thead a").first.click()
+    expect(page.locator(".dashboard-charts svg.chart")).to_have_count(2)  # on the dashboard
+    page.locator(".dashboard-charts").get_by_role("link", name="Details").click()
     expect(page.locator("svg.chart")).to_have_count(3)
     screenshot(page, "61-cohort-assignment-charts-en")
 

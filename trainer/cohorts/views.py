@@ -198,7 +198,6 @@ def dashboard_page(cohort_id: int):
         summary=SUMMARY_LABELS,
         columns=[(a, assignment_title(a)) for a in assignments],
         rows=dashboard.build_matrix(learners, assignments, progress, today()),
-        facts={learner.id: learner for learner in learners},
         matches=matches,
         pages=max(-(-matches // PER_PAGE), 1),
         first=(view.page - 1) * PER_PAGE + 1,

@@ -152,19 +152,25 @@ def demo_state(required, rng: random.Random) -> tuple[dict, list]:
 
 
 def demo_events(user_id: int, module, scored: list, when: datetime) -> list[dict]:
+    """One event per score; a third of the failed quizzes were failed twice (an attempt the
+    day before), so that the dashboard's "failed a quiz twice" has learners to show."""
     events = []
     for kind, ident, score, passed in scored:
         verb = Verb.COMPLETED if kind == "scenario" else (Verb.PASSED if passed else Verb.FAILED)
-        events.append(
+        attempts = [(when, score)]
+        if verb == Verb.FAILED and score % 3 == 0:
+            attempts.insert(0, (when - timedelta(days=1), max(score - 10, 0)))
+        events += [
             {
                 "user_id": user_id,
                 "verb": verb,
                 "object_id": f"{module.slug}/{kind}/{ident}",
                 "module_version_id": module.latest_version_id,
-                "result": {"score": score},
-                "created_at": when,
+                "result": {"score": result},
+                "created_at": moment,
             }
-        )
+            for moment, result in attempts
+        ]
     return events
 
 
