@@ -105,6 +105,7 @@ def test_reminders_go_once_per_assignment_and_threshold(mail_app, smtp_server, m
     [russian] = smtp_server.inbox.to("ru@example.org")
     assert subject(russian) == "Скоро срок обучения"
     assert "3 дек" in text_part(russian) and "Тверь" in text_part(russian)
+    assert "Продолжить обучение можно здесь:" in text_part(russian)  # the text part too
     [english] = smtp_server.inbox.to("en@example.org")
     assert subject(english) == "Your training is overdue"
     assert "was due on Nov 30, 2026" in text_part(english)
@@ -198,3 +199,12 @@ def test_due_kinds_and_weeks():
     assert due_kind(TODAY + timedelta(days=4), TODAY, 3) is None
     assert iso_week(TODAY) == "2026-W49"
     assert iso_week(date(2027, 1, 1)) == "2026-W53"
+
+
+def test_a_large_cohort_digest_lists_the_first_rows():
+    from trainer.learning.reminders import DIGEST_ROWS, CohortDigest
+
+    rows = [("Имя", {"ru": "М", "en": "M"}, TODAY)] * (DIGEST_ROWS + 10)
+    digest = CohortDigest(cohort=None, overdue=rows)
+    assert len(digest.overdue_shown) == DIGEST_ROWS and digest.more == 10
+    assert CohortDigest(cohort=None).empty

@@ -38,6 +38,7 @@ from trainer.models.users import UNUSABLE_PASSWORD_PREFIX
 DEFAULT_DAYS = 3
 OVERDUE = "overdue"
 DIGEST = "digest"
+DIGEST_ROWS = 50
 
 
 def reachable(user=User):
@@ -178,6 +179,21 @@ class CohortDigest:
     @property
     def empty(self) -> bool:
         return not self.overdue and not self.failed
+
+    # A large cohort's digest lists the first DIGEST_ROWS of each kind; the dashboard has all.
+    @property
+    def overdue_shown(self) -> list:
+        return self.overdue[:DIGEST_ROWS]
+
+    @property
+    def failed_shown(self) -> list:
+        return self.failed[:DIGEST_ROWS]
+
+    @property
+    def more(self) -> int:
+        return len(self.overdue) - len(self.overdue_shown) + len(self.failed) - len(
+            self.failed_shown
+        )
 
 
 def cohort_overdue(cohort: Cohort, today: date) -> list:
