@@ -16,6 +16,14 @@ from trainer.learning import reminders
 reminders_cli = AppGroup("reminders", help="Email reminders of due dates and weekly digests.")
 
 
+def warn_about_links() -> None:
+    """The messages' links start with TRAINER_BASE_URL: a loopback address reaches nobody."""
+    base = current_app.config["TRAINER_BASE_URL"]
+    if current_app.config["TRAINER_ENV"] == "production" and ("127.0.0.1" in base or "localhost" in base):
+        click.echo(f"warning: TRAINER_BASE_URL is {base}; the links in the messages will not "
+                   "work for their readers. Set it to the site's address.", err=True)  # fmt: skip
+
+
 def site_today() -> date:
     """Today in the site's time zone (TRAINER_TIMEZONE), as the dashboards count it."""
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
@@ -40,6 +48,7 @@ def site_today() -> date:
 def send_command(days: int, digests: bool, today: datetime | None):
     """Send the reminders and digests that are due and not sent yet."""
     day = today.date() if today else site_today()
+    warn_about_links()
     outcome = reminders.send_reminders(day, days, digests=digests)
     click.echo(f"{day}: {outcome.reminders} reminder(s) and {outcome.digests} digest(s) sent.")
     if outcome.error is not None:
