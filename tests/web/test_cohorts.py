@@ -26,6 +26,8 @@ from trainer.models import (
     Profession,
     Progress,
     Role,
+    RunStatus,
+    ScenarioRun,
     Status,
     User,
 )
@@ -813,6 +815,23 @@ def test_flask_demo_creates_a_cohort_or_says_why_not(app):
         assert count(app, CohortMember) == 20
         statuses = set(db.session.scalars(select(Progress.status)))
     assert statuses <= {Status.IN_PROGRESS, Status.COMPLETED} and statuses
+
+
+def test_the_demo_cohorts_runs_are_the_ones_its_dashboard_scores(app, trainer, trainer_client):
+    sync_example(app)
+    with app.app_context():
+        create_demo_cohort(30, db.session.get(User, trainer.id), seed=5)
+        db.session.commit()
+        scored = [
+            (p.user_id, p.state["scenarios"]["call"]["best"])
+            for p in db.session.scalars(select(Progress))
+            if "call" in p.state.get("scenarios", {})
+        ]
+        runs = db.session.scalars(select(ScenarioRun)).all()
+        assert all(r.status == RunStatus.FINISHED and r.path for r in runs)
+    assert scored and sorted((r.user_id, r.percent) for r in runs) == sorted(scored)
+    page = trainer_client.get("/learn/example-module/scenarios/call/class", headers=EN).text
+    assert f"{len(runs)} runs counted." in page  # at once, for the trainer's cohort
 
 
 def policy_cohort(app, member_id: int) -> tuple[int, int]:

@@ -3,6 +3,7 @@ hashing a password per learner would take minutes for a thousand of them."""
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import click
 from sqlalchemy import insert, select
@@ -12,6 +13,7 @@ from trainer.extensions import db
 from trainer.learning.cohort_queries import synced_modules
 from trainer.learning.completion import is_complete, percent_done, requirements
 from trainer.learning.content import content_of
+from trainer.learning.demo_runs import expert_scores, play_randomly
 from trainer.learning.enrolment import unusable_password
 from trainer.models import (
     Assignment,
@@ -21,6 +23,8 @@ from trainer.models import (
     Profession,
     Progress,
     Role,
+    RunStatus,
+    ScenarioRun,
     Status,
     User,
     Verb,
@@ -98,13 +102,14 @@ def insert_learners(cohort_id: int, count: int, rng: random.Random) -> list[int]
 
 
 def insert_progress(user_ids: list[int], modules, start: date, rng: random.Random) -> None:
-    progress_rows, events = [], []
+    progress_rows, events, runs = [], [], []
     for module in modules:
-        meta = content_of(module.latest_version).meta
+        content = content_of(module.latest_version)
+        meta, players = content.meta, scenario_players(content.scenarios)
         for user_id in user_ids:
             if rng.random() < 0.2:
                 continue  # not started
-            state, scored = demo_state(requirements(meta), rng)
+            state, scored = demo_state(requirements(meta), rng, players)
             done = is_complete(meta, state)
             when = moment_between(start, rng)
             progress_rows.append(
@@ -121,13 +126,50 @@ def insert_progress(user_ids: list[int], modules, start: date, rng: random.Rando
                 }
             )
             events += demo_events(user_id, module, scored, when)
+            runs += demo_runs(user_id, module, scored, when)
     db.session.execute(insert(Progress), progress_rows)
     if events:
         db.session.execute(insert(LearningEvent), events)
+    if runs:
+        db.session.execute(insert(ScenarioRun), runs)
 
 
-def demo_state(required, rng: random.Random) -> tuple[dict, list]:
-    """A state meeting a random prefix of the requirements, with plausible scores."""
+def scenario_players(scenarios: dict) -> dict:
+    """scenario id -> a function of rng that plays a run to an ending (or None)."""
+    players = {}
+    for ident, scenario in scenarios.items():
+        expert = expert_scores(scenario)
+        players[ident] = partial(play_randomly, scenario, expert=expert)
+    return players
+
+
+def demo_runs(user_id: int, module, scored: list, when: datetime) -> list[dict]:
+    """The ScenarioRun row of each scenario played to an ending (the run its score is from)."""
+    return [
+        {
+            "user_id": user_id,
+            "module_version_id": module.latest_version_id,
+            "scenario_id": ident,
+            "number": 1,
+            "node_id": run.node_id,
+            "state": run.variables,
+            "path": run.path,
+            "scores": run.scores,
+            "steps": len(run.path),
+            "status": RunStatus.FINISHED,
+            "percent": run.percent,
+            "started_at": when - timedelta(minutes=20),
+            "finished_at": when,
+        }
+        for kind, ident, _score, _passed, run in scored
+        if kind == "scenario"
+    ]
+
+
+def demo_state(required, rng: random.Random, players: dict) -> tuple[dict, list]:
+    """A state meeting a random prefix of the requirements, with plausible scores; a
+    scenario counts as met when a random run of it (`players`) reaches an ending, and its
+    best score is that run's."""
     met = rng.choice([len(required)] * 2 + list(range(len(required) + 1)))
     state = {"lessons": [], "quizzes": {}, "scenarios": {}}
     scored = []
@@ -143,11 +185,12 @@ def demo_state(required, rng: random.Random) -> tuple[dict, list]:
                 else rng.randint(max(mark - 60, 0), max(mark - 1, 0))
             )
             state["quizzes"][req.id] = {"best": best, "passed": passed}
-            scored.append(("quiz", req.id, best, passed))
-        elif req.kind == "scenario" and passed:
-            best = rng.randint(35, 100)
-            state["scenarios"][req.id] = {"best": best}
-            scored.append(("scenario", req.id, best, True))
+            scored.append(("quiz", req.id, best, passed, None))
+        elif req.kind == "scenario" and passed and req.id in players:
+            run = players[req.id](rng)
+            if run is not None:
+                state["scenarios"][req.id] = {"best": run.percent}
+                scored.append(("scenario", req.id, run.percent, True, run))
     return state, scored
 
 
@@ -155,7 +198,7 @@ def demo_events(user_id: int, module, scored: list, when: datetime) -> list[dict
     """One event per score; a third of the failed quizzes were failed twice (an attempt the
     day before), so that the dashboard's "failed a quiz twice" has learners to show."""
     events = []
-    for kind, ident, score, passed in scored:
+    for kind, ident, score, passed, _run in scored:
         verb = Verb.COMPLETED if kind == "scenario" else (Verb.PASSED if passed else Verb.FAILED)
         attempts = [(when, score)]
         if verb == Verb.FAILED and score % 3 == 0:
