@@ -19,7 +19,8 @@ reminders_cli = AppGroup("reminders", help="Email reminders of due dates and wee
 def warn_about_links() -> None:
     """The messages' links start with TRAINER_BASE_URL: a loopback address reaches nobody."""
     base = current_app.config["TRAINER_BASE_URL"]
-    if current_app.config["TRAINER_ENV"] == "production" and ("127.0.0.1" in base or "localhost" in base):
+    loopback = "127.0.0.1" in base or "localhost" in base
+    if current_app.config["TRAINER_ENV"] == "production" and loopback:
         click.echo(f"warning: TRAINER_BASE_URL is {base}; the links in the messages will not "
                    "work for their readers. Set it to the site's address.", err=True)  # fmt: skip
 
