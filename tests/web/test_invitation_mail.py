@@ -211,3 +211,17 @@ def test_the_forms_refuse_a_post_without_csrf(make_app, make_user, smtp_server):
     assert client.post(f"/cohorts/{cohort_id}/invitations/email", data=data).status_code == 400
     assert client.post(f"/cohorts/{cohort_id}/activation/email").status_code == 400
     assert smtp_server.messages == []
+
+
+def test_the_mail_posts_are_rate_limited(make_app, make_user, smtp_server):
+    app = make_app(COHORT_MAIL_RATE_LIMIT="2 per hour", **smtp_settings(smtp_server.port))
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org")
+    cohort_id = make_cohort(app, [trainer.id], [])
+    client = app.test_client()
+    sign_in(client, trainer)
+    assert send(client, cohort_id, "a@example.org").status_code == 200
+    assert client.post(f"/cohorts/{cohort_id}/activation/email").status_code == 302
+    refused = client.post(f"/cohorts/{cohort_id}/invitations/email",
+                          data={"addresses": "b@example.org", "code": "new", "locale": "en"})
+    assert refused.status_code == 429
+    assert [m["To"] for m in smtp_server.messages] == ["a@example.org"]

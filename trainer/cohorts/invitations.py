@@ -5,7 +5,7 @@ The page itself is trainer.cohorts.views.members; its template asks `invitation_
 the forms and for who has not answered yet.
 """
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 from trainer.cohorts import mailing
 from trainer.cohorts.operations import create_cohort_invite
 from trainer.cohorts.views import bp, load_cohort, load_member
-from trainer.extensions import db
+from trainer.extensions import db, limiter
 from trainer.forms import ActionForm, locale_field
 from trainer.learning import cohort_queries as queries
 from trainer.models import Cohort
@@ -25,6 +25,18 @@ from trainer.policy import authorize, can, require
 
 NEW_CODE = "new"
 NEW_CODE_DAYS = 30
+
+
+def mail_limit() -> str:
+    """How often one person may send a cohort's mail (each post may reach many people)."""
+    return current_app.config.get("COHORT_MAIL_RATE_LIMIT", "30 per hour")
+
+
+def mail_key() -> str:
+    return f"cohort-mail:{current_user.get_id()}"
+
+
+mail_rate = limiter.shared_limit(mail_limit, scope="cohort-mail", key_func=mail_key)
 
 
 class InvitationEmailForm(FlaskForm):
@@ -88,6 +100,7 @@ def chosen_invite(cohort: Cohort, form: InvitationEmailForm, addresses: int):
 
 @bp.route("/<int:cohort_id>/invitations/email", methods=["POST"])
 @require("cohorts.list")
+@mail_rate
 def email_invitations(cohort_id: int):
     cohort = load_cohort(cohort_id, "cohorts.change")
     form = invitation_form(cohort)
@@ -121,6 +134,7 @@ def email_invitations(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/activation/email", methods=["POST"])
 @require("cohorts.list")
+@mail_rate
 def email_activation_links(cohort_id: int):
     """A new personal activation link, by email, to every account of the cohort that nobody
     has activated yet (their earlier links stop working)."""
@@ -132,6 +146,7 @@ def email_activation_links(cohort_id: int):
 
 @bp.route("/<int:cohort_id>/learners/<int:user_id>/activation/email", methods=["POST"])
 @require("cohorts.list")
+@mail_rate
 def email_activation_link(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     member = load_member(cohort, user_id)
