@@ -341,4 +341,5 @@ def test_specimen_command_renders_sample_data(app, tmp_path, lang):
     # -raw: in drawing order, so the diagonal watermark reads as one word.
     text = "".join(pdf_text(out.read_bytes(), tmp_path, "-raw").split())
     assert "Преображенская-Воскресенская" in text
-    assert ("ОБРАЗЕЦ" in text) == (lang != "en") and ("SPECIMEN" in text)
+    assert ("ОБРАЗЕЦ" in text) == (lang != "en") and ("SPECIMEN" in text) == (lang != "ru")
+    assert "0" * 28 in text  # a sample code of the printed form

@@ -3,6 +3,8 @@ from paper and certificate numbers, the admin's certificate-settings warning, th
 the quiz result's score and actions first, the aligned bilingual lesson, Russian wording."""
 
 import re
+import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -316,3 +318,18 @@ def setup(app, module_copy, make_user):
     from tests.web.test_quiz import setup as quiz_setup
 
     return quiz_setup.__wrapped__(app, module_copy, make_user)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler")
+def test_the_certificate_renders_to_a_landscape_page_in_both_languages(
+    holder_client_factory, tmp_path
+):
+    client, certificate = holder_client_factory("Alex Morgan")
+    for lang in ("ru", "en"):
+        pdf = tmp_path / f"certificate-{lang}.pdf"
+        pdf.write_bytes(client.get(f"/certificates/{certificate.id}/pdf?lang={lang}").data)
+        prefix = tmp_path / f"page-{lang}"
+        subprocess.run(["pdftoppm", "-png", "-r", "30", "-singlefile", pdf, prefix], check=True)
+        png = prefix.with_suffix(".png").read_bytes()
+        width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR
+        assert width > height > 200, (lang, width, height)

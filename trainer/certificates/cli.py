@@ -12,7 +12,7 @@ from trainer.learning.pdf import LANG_CHOICES, CertificateData, render_certifica
 certificates_cli = AppGroup("certificates", help="Completion certificates.")
 
 # A long double-barrelled Russian name and a long title: the cases that must wrap or shrink.
-SPECIMEN_CODE = "SPECIMEN-0000000000000000000000"
+SPECIMEN_CODE = "0" * 28  # the form of a real code (Crockford base32, 28 long), plainly a sample
 SAMPLE = {
     "learner_name": "Александра-Виктория Константиновна Преображенская-Воскресенская",
     "title_ru": (
