@@ -57,6 +57,13 @@ def test_lesson_quiz_and_scenario_fit_a_375px_phone(officer_on_phone):
     expect(page.locator(".question").first).to_be_visible()
     assert_no_sideways_scroll(page)
     screenshot(page, "81-phone-quiz-ru")
+    page.goto(page.url.split("?")[0].rstrip("/") + "/review")
+    page.locator("form.submit-form button[type=submit]").click()
+    expect(page.locator(".result-summary")).to_be_visible()
+    assert_no_sideways_scroll(page)  # the result, with its tables of matches
+    actions = page.locator(".result-actions").bounding_box()
+    assert actions["y"] < PHONE["height"], actions  # the actions on the first screen
+    screenshot(page, "85-phone-quiz-result-ru")
 
     page.goto(base + "/learn/example-module/scenarios/call")
     assert_no_sideways_scroll(page)
