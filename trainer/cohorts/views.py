@@ -159,10 +159,11 @@ def dashboard_link(cohort_id: int, endpoint: str = "cohorts.dashboard", **change
 
 def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> dict:
     """The completion chart and the score distribution of one assignment (one query)."""
-    rows = queries.cohort_progress(cohort.id, [assignment.module_id])
+    rows = queries.chart_rows(cohort.id, assignment.module_id)
     label = localized(assignment_title(assignment))
     series = completion_series(cohort, assignment, rows)
-    quiz_bins = dashboard.score_histogram(scores(rows, "quizzes"))
+    best = [dashboard.best_score(r.quizzes) for r in rows]
+    quiz_bins = dashboard.score_histogram([score for score in best if score is not None])
     return {
         "assignment": assignment,
         "completed": sum(r.status == Status.COMPLETED for r in rows),
