@@ -156,7 +156,7 @@ def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
 
     trainer_context, trainer_page = english_page(browser)
     sign_in(trainer_page, base, "trainer@example.org")
-    trainer_page.get_by_role("link", name="Essays to mark").click()
+    trainer_page.get_by_role("link", name="Essays to mark").first.click()
     trainer_page.get_by_role("link", name="Mark Officer Ivanov").click()
     expect(trainer_page.get_by_text(ESSAY_TEXT)).to_be_visible()
     trainer_page.get_by_label("Score, from 0 to 3").fill("3")
