@@ -83,3 +83,17 @@ def test_no_russian_message_puts_a_full_stop_after_a_date():
         if re.search(r"%\((date|start|end|due)\)s\.", text or "")
     ]
     assert doubled == [], "drop the full stop after the date in these Russian messages"
+
+
+def test_no_russian_message_hedges_the_gender_with_a_bracket():
+    """«освоил(а)» reads as a form letter: agree with the person or choose a neutral phrasing."""
+    with RU_CATALOGUE.open("rb") as po:
+        catalogue = read_po(po)
+    hedged = [
+        message.id
+        for message in catalogue
+        if message.id
+        for text in ([message.string] if isinstance(message.string, str) else message.string)
+        if re.search(r"\w\((а|ла|на)\)", text or "")
+    ]
+    assert hedged == [], "rephrase these Russian messages without «(а)»"
