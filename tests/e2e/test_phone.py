@@ -126,3 +126,12 @@ def test_side_by_side_keeps_the_content_warning_first(officer_on_phone):
     page.locator(".continue-lesson a").click()
     expect(page.locator(".section-row .lesson-body").first).to_be_visible()
     assert "view=both" in page.url and "show=text" in page.url
+
+
+def test_catalogue_training_and_verification_fit_a_phone(officer_on_phone):
+    page, base = officer_on_phone
+    for path in ("/learn/", "/learn/my", "/learn/example-module/", "/verify?code=2026-000001"):
+        page.goto(base + path)
+        assert_no_sideways_scroll(page)
+    expect(page.locator("#result")).to_be_visible()
+    screenshot(page, "86-phone-verify-ru")
