@@ -1,8 +1,11 @@
-"""Command-line tools: `flask users create`, `flask demo`."""
+"""Command-line tools: `flask users create`, `flask demo`, `flask backup`, `flask restore`."""
+
+from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import make_url
 
 from trainer import accounts
 from trainer.certificates.cli import certificates_cli
@@ -103,9 +106,48 @@ def demo_command(learners):
         demo_cohort_command(learners, trainer_email=DEMO_ACCOUNTS[1][0])
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path):
+    """Write a backup of the whole database to PATH (SQLite: a copy of the database file;
+    PostgreSQL: a pg_dump custom-format archive). Safe while the site is serving."""
+    from trainer import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        done = backup.backup(url, Path(path))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up {backup.safe(make_url(url))} to {path}: "
+               f"{done.rows} rows in {done.tables} tables.")  # fmt: skip
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite a database that is not empty.")
+@with_appcontext
+def restore_command(path, force):
+    """Replace the database with the backup at PATH (made by `flask backup`). Stop the app
+    servers first. A database that holds any record is only overwritten with --force."""
+    from trainer import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    db.session.remove()
+    db.engine.dispose()  # no connection of ours holds a lock on what is replaced
+    try:
+        done = backup.restore(url, Path(path), force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {path} into {backup.safe(make_url(url))}: "
+               f"{done.rows} rows in {done.tables} tables.")  # fmt: skip
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(modules_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
