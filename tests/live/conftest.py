@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,21 +32,31 @@ def free_port() -> int:
 def server(app, tmp_path):
     """The example module stored, then gunicorn serving the same database: its base URL."""
     sync_example(app)
+    with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "gunicorn.log") as base:
+        yield base
+
+
+@contextmanager
+def gunicorn(database_url: str, log_path: Path, **settings):
+    """gunicorn (two workers of four threads) on a free port of 127.0.0.1 serving the
+    database; `settings` go to its environment. Yields the base URL; stopped on exit."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "DATABASE_URL": database_url,
         "SECRET_KEY": "live-test-secret",
         "TRAINER_ENV": "development",
         "RATELIMIT_STORAGE_URI": "memory://",
+        **settings,
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "trainer:create_app()"]  # fmt: skip
-    log = (tmp_path / "gunicorn.log").open("w")
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "trainer:create_app()"]  # fmt: skip
+    log = log_path.open("w")
     process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base, process, tmp_path / "gunicorn.log")
+        wait_until_up(base, process, log_path)
         yield base
     finally:
         process.terminate()
@@ -59,7 +70,7 @@ def wait_until_up(base: str, process, log: Path) -> None:
         if process.poll() is not None:
             pytest.fail("gunicorn exited:\n" + log.read_text())
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
+            urllib.request.urlopen(base + "/healthz", timeout=2)  # noqa: S310  (our server)
             return
         except OSError:
             time.sleep(0.2)
