@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import event
 
-from trainer import cli, errors, inputs, mail, security
+from trainer import cli, errors, inputs, mail, security, serving
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     retry_every_view(app)
     errors.register(app)
     security.register(app)
+    serving.register(app)
     cli.register(app)
     register_jinja(app)
     return app

@@ -39,6 +39,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Served over HTTPS only: browsers are told to never use plain HTTP (HSTS).
         "TRAINER_HTTPS": https,
+        # How many reverse proxies stand in front of the app (X-Forwarded-For etc. trusted).
+        "TRAINER_PROXY_HOPS": proxy_hops(env),
         "SESSION_COOKIE_SECURE": production or https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -98,6 +100,13 @@ def mail_settings(env) -> dict:
         "MAIL_BACKEND": "smtp",
         "TRAINER_OUTBOX_DIR": env.get("TRAINER_OUTBOX_DIR") or None,  # default instance/outbox
     }
+
+
+def proxy_hops(env) -> int:
+    value = env.get("TRAINER_PROXY_HOPS", "0") or "0"
+    if not value.isascii() or not value.isdigit():
+        raise ConfigError(f"TRAINER_PROXY_HOPS must be a number of proxies, not {value!r}.")
+    return int(value)
 
 
 def check_workers(workers: int, env=os.environ) -> None:

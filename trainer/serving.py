@@ -1,0 +1,48 @@
+"""Serving behind a reverse proxy: the client's address and scheme from the proxy's headers,
+and static files under versioned URLs that browsers and the proxy may keep for a year."""
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+YEAR = 365 * 24 * 3600
+
+
+def register(app: Flask) -> None:
+    hops = app.config.get("TRAINER_PROXY_HOPS", 0)
+    if hops:
+        # Trust X-Forwarded-For/-Proto/-Host from exactly `hops` proxies in front of the app:
+        # rate limits then count each client's address, not the proxy's, and links say https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    static = Path(app.static_folder)
+
+    @app.url_defaults
+    def version_static_urls(endpoint, values) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            values["v"] = file_version(static / values["filename"])
+
+    @app.after_request
+    def cache_versioned_static(response):
+        """A static file asked for by its current version is cached for a year; any other
+        (no version, or another server's version during an upgrade) is revalidated."""
+        if request.endpoint == "static" and response.status_code == 200:
+            filename = (request.view_args or {}).get("filename", "")
+            wanted = request.args.get("v")
+            if wanted and wanted == file_version(static / filename):
+                response.cache_control.public = True
+                response.cache_control.max_age = YEAR
+                response.cache_control.immutable = True
+                response.cache_control.no_cache = None
+        return response
+
+
+@lru_cache(maxsize=256)
+def file_version(path: Path) -> str:
+    """The first hex digits of the file's SHA-256; empty for a file that does not exist."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return ""
