@@ -80,5 +80,5 @@ def test_cli_sync_and_stats_json(app):
         "short_text", "essay",
     }  # fmt: skip
     assert all(n == 1 for n in stats["questions"].values())
-    assert stats["scenarios"] == 1 and stats["decision_nodes"] == 2 and stats["references"] == 3
+    assert stats["scenarios"] == 2 and stats["decision_nodes"] == 3 and stats["references"] == 3
     assert stats["words"]["ru"] > 200 and stats["words"]["en"] > 200

@@ -2,8 +2,9 @@
 
 A graph can look sound while a run gets stuck: a loop whose only exit needs a flag that cannot
 become true on that path passes every graph check, and the learner presses "Wait" forever.
-So, from the declared initial values, walk every reachable state — a node with the values of
-all variables — and report
+So, from the declared initial values (and, for a scenario that imports variables, from the
+values every reachable ending of the source scenario leaves: `import_starts`), walk every
+reachable state — a node with the values of all variables — and report
 
 - states at a decision where no choice is offered (every choice's condition is false);
 - states from which no ending can be reached;
@@ -20,9 +21,11 @@ from dataclasses import dataclass, field
 from trainer.content.scenario_graph import (
     apply_effects,
     frozen,
+    imported_names,
     initial_variables,
     is_ending,
     offered_choices,
+    start_variables,
 )
 from trainer.content.schema import DecisionNode, NarrativeNode, RulingNode, Scenario
 
@@ -82,9 +85,10 @@ def successors(node, variables: dict) -> list[tuple[str | None, str | None, str,
     return []
 
 
-def explore(scenario: Scenario) -> StateGraph:
+def explore(scenario: Scenario, starts: list[dict] | None = None) -> StateGraph:
     """Every state reachable from the start, following each node at most `loop_limit` times
-    on a path. The scenario's targets must exist (the graph checks come first)."""
+    on a path; `starts` are the variables a run may start with (by default the initial ones).
+    The scenario's targets must exist (the graph checks come first)."""
     nodes = {n.id: n for n in scenario.nodes}
     graph = StateGraph()
     index = {}
@@ -95,7 +99,9 @@ def explore(scenario: Scenario) -> StateGraph:
         graph.parent.append(parent)
         return index[state]
 
-    add((scenario.start, frozen(initial_variables(scenario))), None)
+    for variables in starts or [initial_variables(scenario)]:
+        if (scenario.start, frozen(variables)) not in index:
+            add((scenario.start, frozen(variables)), None)
     current = 0
     while current < len(graph.states):
         node_id, values = graph.states[current]
@@ -133,9 +139,33 @@ def _visits(graph: StateGraph, state: int) -> int:
     return count
 
 
-def check(scenario: Scenario) -> Findings:
+def ending_values(source: Scenario, names: list[str]) -> list[dict]:
+    """The values of `names` in every state a run of `source` can end in (from its initial
+    variables), each combination once, in the order found; [] if the walk was cut short."""
+    nodes = {n.id: n for n in source.nodes}
+    graph = explore(source)
+    found: dict[tuple, dict] = {}
+    for node_id, values in graph.states:
+        if is_ending(nodes[node_id]):
+            picked = {k: v for k, v in values if k in names}
+            found.setdefault(frozen(picked), picked)
+    return list(found.values()) if graph.complete else []
+
+
+def import_starts(scenario: Scenario, source: Scenario | None) -> list[dict]:
+    """The variables a run of an importing scenario may start with: the defaults (nothing to
+    import), then the values each reachable ending of the source leaves."""
+    starts = [initial_variables(scenario)]
+    if source is not None:
+        names = imported_names(scenario)
+        starts += [start_variables(scenario, v) for v in ending_values(source, names)]
+    unique = {frozen(v): v for v in starts}
+    return list(unique.values())
+
+
+def check(scenario: Scenario, starts: list[dict] | None = None) -> Findings:
     nodes = {n.id: n for n in scenario.nodes}
-    graph = explore(scenario)
+    graph = explore(scenario, starts)
     findings = Findings(too_many_states=not graph.complete)
     ending = {s for s in range(len(graph.states)) if is_ending(nodes[graph.node(s)])}
     no_choice = {

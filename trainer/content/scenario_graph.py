@@ -65,6 +65,40 @@ def initial_variables(scenario: Scenario) -> Variables:
     }
 
 
+def imported_names(scenario: Scenario) -> list[str]:
+    return list(scenario.imports.variables) if scenario.imports else []
+
+
+def start_variables(scenario: Scenario, imported: Mapping | None = None) -> Variables:
+    """The variables a run starts with: the declared initial values, with the imported
+    variables taken from `imported` where it holds a value of the right type (else the
+    default). Other keys of `imported` are ignored."""
+    variables = initial_variables(scenario)
+    kinds = {v.id: v.type for v in scenario.variables}
+    for name in imported_names(scenario):
+        value = (imported or {}).get(name)
+        if name in kinds and _fits(kinds[name], value):
+            variables[name] = bool(value) if kinds[name] == "flag" else float(value)
+    return variables
+
+
+def _fits(kind: str, value) -> bool:
+    if kind == "flag":
+        return isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def run_start(scenario: Scenario, state: Mapping) -> Variables:
+    """The variables a run started with, from its state now: imported variables never
+    change in a run (the validator forbids effects on them), so the state still holds them."""
+    return start_variables(scenario, state)
+
+
+def shown_documents(scenario: Scenario, variables: Mapping) -> list:
+    """The case file's exhibits whose `when` conditions all hold."""
+    return [d for d in scenario.case_file.documents if all(holds(w, variables) for w in d.when)]
+
+
 COMPARE = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
@@ -169,12 +203,14 @@ def ruling_step(node: RulingNode, values: Mapping, path: Iterable[dict] = ()) ->
 MAX_EXPERT_STEPS = 1000  # a backstop for loops whose counters keep changing
 
 
-def expert_path(scenario: Scenario) -> list[dict]:
-    """The steps an experienced professional takes: narratives go on, decisions take the first
+def expert_path(scenario: Scenario, start: Variables | None = None) -> list[dict]:
+    """The steps an experienced professional takes from `start` (by default the initial
+    variables): narratives go on, decisions take the first
     offered `expert: true` choice, rulings take each field's `expert` value. Stops at an ending,
     at a decision with no offered expert choice, or when it would loop: the walk is
     deterministic, so meeting a node again with the same variables means it would never end."""
-    steps, variables, node_id, seen = [], initial_variables(scenario), scenario.start, set()
+    steps, node_id, seen = [], scenario.start, set()
+    variables = dict(start) if start is not None else initial_variables(scenario)
     while len(steps) < MAX_EXPERT_STEPS:
         state = (node_id, frozen(variables))
         if state in seen:

@@ -235,12 +235,21 @@ class Party(Strict):
     description: Text | None = None
 
 
+class Condition(Strict):
+    var: Ident
+    op: Comparison = "=="
+    value: float | bool
+
+
 class CaseDocument(Strict):
-    """An exhibit the learner can open at any time: call log, medical certificate ..."""
+    """An exhibit the learner can open at any time: call log, medical certificate ...
+    With `when`, only in a run whose variables meet every condition (an exhibit that exists
+    only if an imported run produced it)."""
 
     id: Ident
     title: Text
     body: Text  # Markdown
+    when: list[Condition] = []
 
 
 class CaseFile(Strict):
@@ -263,12 +272,6 @@ class Dimension(Strict):
 
     id: Ident
     title: Text
-
-
-class Condition(Strict):
-    var: Ident
-    op: Comparison = "=="
-    value: float | bool
 
 
 class Effect(Strict):
@@ -372,6 +375,29 @@ ScenarioNode = Annotated[
 ]
 
 
+IMPORT_SOURCE = r"^([a-z0-9][a-z0-9-]{0,62}/)?[a-z0-9][a-z0-9-]{0,62}$"
+
+
+class Imports(Strict):
+    """Variables a run takes from the final state of another run: of the source scenario
+    ("<scenario-id>", or "<module-slug>/<scenario-id>" naming this same module), the learner's
+    latest finished run on the same module version, or a run a trainer paired with theirs.
+    Each variable is declared in the importing scenario too; its `initial` is the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: str = Field(alias="from", pattern=IMPORT_SOURCE)
+    variables: list[Ident] = Field(min_length=1)
+
+    @property
+    def scenario_id(self) -> str:
+        return self.source.rsplit("/", 1)[-1]
+
+    @property
+    def module_slug(self) -> str | None:
+        return self.source.split("/", 1)[0] if "/" in self.source else None
+
+
 class Scenario(Strict):
     id: Ident
     title: Text
@@ -380,6 +406,7 @@ class Scenario(Strict):
     disclaimer: Text  # the case is fictional and says so
     case_file: CaseFile
     variables: list[Variable] = []
+    imports: Imports | None = None
     rubric: list[Dimension] = Field(min_length=1)
     start: Ident
     nodes: list[ScenarioNode] = Field(min_length=2)

@@ -27,6 +27,7 @@ from trainer.content.schema import (
     Reference,
     Scenario,
 )
+from trainer.content.validate_imports import check_imports
 from trainer.content.validate_scenario import check_scenario
 
 MAX_ASSET_BYTES = 5 * 1024 * 1024
@@ -163,6 +164,7 @@ def load_module(folder: Path) -> LoadResult:
     lessons = _check_lessons(check, outline, assets, nodes)
     quizzes = _check_parts(check, outline, "quizzes", Quiz, _check_quiz)
     scenarios = _check_parts(check, outline, "scenarios", Scenario, check_scenario)
+    check_imports(check, outline, scenarios)
     if meta is not None:
         _check_manifest_ids(check, meta, manifest, nodes)
 

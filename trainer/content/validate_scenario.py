@@ -10,7 +10,14 @@ from pathlib import Path
 from trainer.content import scenario_check
 from trainer.content.markdown import render_markdown
 from trainer.content.report import LANG_NAMES, LANGS, line_of
-from trainer.content.scenario_graph import expert_path, expert_stop, is_ending, node_of, targets
+from trainer.content.scenario_graph import (
+    expert_path,
+    expert_stop,
+    imported_names,
+    is_ending,
+    node_of,
+    targets,
+)
 from trainer.content.schema import DecisionNode, EndingNode, RulingNode, Scenario
 
 
@@ -37,6 +44,8 @@ def check_scenario(check, meta, scenario: Scenario, path: Path, nodes) -> None:
     _check_types(report, scenario)
     _check_rulings(report, scenario)
     _check_scenario_texts(report, scenario, [ref.id for ref in meta.references])
+    if scenario.imports is not None:
+        return  # its expert path and states depend on the source: validate_imports.py
     _check_expert_path(report, scenario)
     if graph_sound:  # the states of a broken graph would repeat what the graph checks said
         _check_states(report, scenario)
@@ -138,6 +147,12 @@ def _check_names(report: _ScenarioReport, scenario: Scenario, reference_ids: set
         if isinstance(node, EndingNode):
             missing = [r for r in node.debrief.references if r not in reference_ids]
             used_refs += [(node.id, f"debrief cites '{r}'") for r in missing]
+    for doc in scenario.case_file.documents:
+        used_vars += [
+            (f"case_file.documents[{doc.id}]", f"when uses '{w.var}'")
+            for w in doc.when
+            if w.var not in variables
+        ]
     report("variables that are not declared under `variables`", used_vars)
     report("rubric dimensions that are not declared under `rubric`", used_dims)
     report("references that are not in module.yaml", used_refs)
@@ -151,18 +166,27 @@ def _check_types(report: _ScenarioReport, scenario: Scenario) -> None:
         [(v.id, v.type) for v in scenario.variables if _mismatch(v.type, v.initial, True)],
     )
     conditions, effects = [], []
+    for doc in scenario.case_file.documents:
+        conditions += [
+            (f"case_file.documents[{doc.id}]", f"when: {w.var} {w.op} {w.value}")
+            for w in doc.when
+            if _bad_condition(kinds.get(w.var), w)
+        ]
     for node in scenario.nodes:
         for where, item in _scored(node):
             for w in getattr(item, "when", []):
-                kind = kinds.get(w.var)
-                ordering = kind == "flag" and w.op not in ("==", "!=")
-                if kind and (ordering or _mismatch(kind, w.value)):
+                if _bad_condition(kinds.get(w.var), w):
                     conditions.append((node.id, f"{where}: {w.var} {w.op} {w.value}"))
             for e in getattr(item, "effects", []):
                 if _bad_effect(kinds.get(e.var), e):
                     effects.append((node.id, f"{where}: {e.var}"))
     report("conditions that compare a flag with a number or a number with true/false", conditions)
     report("effects that need exactly one of `set` or `add`, fitting the variable's type", effects)
+
+
+def _bad_condition(kind: str | None, condition) -> bool:
+    ordering = kind == "flag" and condition.op not in ("==", "!=")
+    return bool(kind) and (ordering or _mismatch(kind, condition.value))
 
 
 def _mismatch(kind: str, value, allow_zero: bool = False) -> bool:
@@ -225,18 +249,24 @@ def _expert_fits(f) -> bool:
     return f.min <= f.expert <= f.max
 
 
-def _check_expert_path(report: _ScenarioReport, scenario: Scenario) -> None:
-    """Scores are measured against the expert path, so it must reach an ending."""
+def _check_expert_path(report: _ScenarioReport, scenario: Scenario, start=None) -> None:
+    """Scores are measured against the expert path, so it must reach an ending (from every
+    `start` a run may have: an importing scenario's is checked from each)."""
     edges = [t for n in scenario.nodes for _, t in targets(n)]
     if any(t not in report.index for t in [scenario.start, *edges]):
         return  # reported as targets that do not exist
-    steps = expert_path(scenario)
+    steps = expert_path(scenario, start)
     stop = expert_stop(scenario, steps)
     if not is_ending(node_of(scenario, stop)):
+        imported = {k: v for k, v in (start or {}).items() if k in imported_names(scenario)}
+        detail = "no expert choice is offered there, or the path would loop"
+        if imported:
+            shown = ", ".join(f"{k}={scenario_check._shown(v)}" for k, v in imported.items())
+            detail += f"; starting with {shown}"
         report(
             "the expert path (`expert: true` choices, rulings' `expert` values) does not reach "
             "an ending; it stops at",
-            [(stop, "no expert choice is offered there, or the path would loop")],
+            [(stop, detail)],
         )
 
 
@@ -253,9 +283,9 @@ def _check_scenario_texts(report: _ScenarioReport, scenario: Scenario, reference
     report("Markdown problems", problems)
 
 
-def _check_states(report: _ScenarioReport, scenario: Scenario) -> None:
+def _check_states(report: _ScenarioReport, scenario: Scenario, starts=None) -> None:
     """Walk every state a run can reach; see trainer/content/scenario_check.py."""
-    found = scenario_check.check(scenario)
+    found = scenario_check.check(scenario, starts)
     limit = scenario.loop_limit
     if found.too_many_states:
         report(

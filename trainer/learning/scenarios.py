@@ -37,6 +37,9 @@ from trainer.content.scenario_graph import (  # noqa: F401  (the engine's public
     offered_choices,
     path_scores,
     ruling_step,
+    run_start,
+    shown_documents,
+    start_variables,
     value_scores,
 )
 from trainer.content.schema import (
@@ -276,9 +279,12 @@ def step_view(scenario: Scenario, step: dict) -> StepView:
     return StepView(node, step["kind"], choice, fields, step.get("scores", {}))
 
 
-def debrief(scenario: Scenario, path: list[dict], ending_id: str | None) -> DebriefData:
-    """Everything the debrief page shows, for a run's path (finished or not)."""
-    expert = expert_path(scenario)
+def debrief(
+    scenario: Scenario, path: list[dict], ending_id: str | None, state: Mapping | None = None
+) -> DebriefData:
+    """Everything the debrief page shows, for a run's path (finished or not); `state` is the
+    run's variables, whose imported values the expert path starts from."""
+    expert = expert_path(scenario, run_start(scenario, state or {}))
     learner_scores, expert_scores = path_scores(path), path_scores(expert)
     dimensions = [
         DimensionResult(d.id, d.title, learner_scores.get(d.id, 0), expert_scores.get(d.id, 0))
