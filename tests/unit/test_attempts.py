@@ -264,7 +264,9 @@ def test_an_expired_attempt_is_submitted_when_touched(quiz_app, learner_id):
         assert attempts.start(user, module, "check", start + timedelta(minutes=7)).number == 2
 
 
-@pytest.mark.parametrize(("show_answers", "fresh"), [("never", True), ("after_last_attempt", False)])
+@pytest.mark.parametrize(
+    ("show_answers", "fresh"), [("never", True), ("after_last_attempt", False)]
+)
 def test_attempts_allowed_and_restart_refreshes_them_only_if_answers_stay_hidden(
     quiz_app, learner_id, show_answers, fresh
 ):

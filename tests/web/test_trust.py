@@ -27,9 +27,8 @@ def learner_client(app, module_copy, make_user):
 
 def answered_events(app) -> int:
     with app.app_context():
-        return db.session.scalar(
-            select(func.count()).select_from(LearningEvent).where(LearningEvent.verb == Verb.ANSWERED)
-        )
+        answered = select(func.count()).where(LearningEvent.verb == Verb.ANSWERED)
+        return db.session.scalar(answered.select_from(LearningEvent))
 
 
 def test_a_blank_question_is_not_recorded_as_answered(app, learner_client):
@@ -50,7 +49,8 @@ def test_a_page_older_than_the_stored_answer_does_not_overwrite_it(app, learner_
     attempt_id = start(client)
     page = client.get(url(attempt_id, "?page=1")).text  # before any answer: revision 0
     assert re.search(r'name="revision-[a-z-]+" value="0"', page)
-    newer = {"shown": "first-priority", "a.first-priority": "safety", "revision-first-priority": "0"}
+    newer = {"shown": "first-priority", "a.first-priority": "safety"}
+    newer["revision-first-priority"] = "0"
     assert client.post(url(attempt_id), data=newer, headers=JSON).json["revisions"] == {
         "first-priority": 1
     }
