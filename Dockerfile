@@ -1,4 +1,6 @@
-FROM python:3.11-slim
+# Debian 13 (trixie): its postgresql-client (17) is what `flask backup` runs; pg_dump must be
+# at least as new as the server, so compose.yaml runs PostgreSQL 17.
+FROM python:3.11-slim-trixie
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -6,7 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRAINER_ENV=production \
     FLASK_APP=trainer
 
-RUN useradd --create-home --uid 10001 trainer
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 trainer
 WORKDIR /app
 
 COPY pyproject.toml README.md babel.cfg ./
@@ -16,7 +21,7 @@ RUN pip install -e . && rm -rf /root/.cache
 COPY migrations ./migrations
 COPY modules ./modules
 COPY translations ./translations
-RUN pybabel compile -d translations && mkdir -p instance && chown trainer: instance
+RUN pybabel compile -d translations && mkdir -p instance backups && chown trainer: instance backups
 
 USER trainer
 EXPOSE 8000
