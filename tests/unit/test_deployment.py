@@ -1,0 +1,48 @@
+"""compose.yaml and the proxy examples stay consistent with the app (docker and the proxies
+cannot run here: the YAML is read and its essentials checked)."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def test_compose_runs_stateless_app_servers_on_postgresql_and_redis():
+    services = compose()["services"]
+    assert {"app", "migrate", "db", "redis", "proxy"} <= set(services)
+    app = services["app"]
+    env = app["environment"]
+    assert app["build"] == "."
+    assert env["WEB_CONCURRENCY"] == "2" and env["TRAINER_ENV"] == "production"
+    assert env["RATELIMIT_STORAGE_URI"] == "redis://redis:6379/0"
+    assert (
+        env["DATABASE_URL"].startswith("postgresql+psycopg://")
+        and "@db:5432/" in env["DATABASE_URL"]
+    )
+    assert env["TRAINER_PROXY_HOPS"] == "1" and env["TRAINER_HTTPS"] == "1"
+    assert app["deploy"]["replicas"] >= 2
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "flask db upgrade" in " ".join(services["migrate"]["command"])
+
+
+def test_every_long_running_service_has_a_health_check_and_the_database_a_volume():
+    services = compose()["services"]
+    for name in ("app", "db", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "/healthz" in " ".join(services["app"]["healthcheck"]["test"])
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in services["db"]["volumes"])
+    assert "db-data" in compose()["volumes"]
+
+
+def test_the_proxies_compress_and_pass_the_client_address():
+    caddy = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "encode zstd gzip" in caddy and "reverse_proxy" in caddy
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in compose()["services"]["proxy"]["volumes"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "gzip on;" in nginx and "location /static/" in nginx and "proxy_cache " in nginx
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx
