@@ -5,11 +5,13 @@ Plain functions: they take data, change the session and flush; the caller commit
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from trainer import audit
 from trainer.extensions import db
 from trainer.models import (
     ActivationToken,
@@ -129,6 +131,36 @@ def set_active(user: User, active: bool) -> None:
     if user.active and not active:
         user.end_all_sessions()
     user.active = active
+
+
+@dataclass(frozen=True)
+class Access:
+    role: Role
+    profession: Profession
+    active: bool
+
+
+def access_of(user: User) -> Access:
+    return Access(user.role, user.profession, user.active)
+
+
+def record_access_changes(user: User, before: Access, acting: User | None) -> None:
+    """One audit row for each of role, profession and active that differs from `before`."""
+    if user.role != before.role:
+        audit.record(
+            audit.Action.ROLE_CHANGED, actor=acting, target=user, old=before.role, new=user.role
+        )
+    if user.profession != before.profession:
+        audit.record(
+            audit.Action.PROFESSION_CHANGED,
+            actor=acting,
+            target=user,
+            old=before.profession,
+            new=user.profession,
+        )
+    if user.active != before.active:
+        action = "account_reactivated" if user.active else "account_deactivated"
+        audit.record(action, actor=acting, target=user)
 
 
 def whom_to_ask(user: User) -> list[User]:

@@ -148,6 +148,7 @@ RULES: dict[str, Callable[..., bool]] = {
     "admin.users.edit": _admin,
     "admin.users.change_access": _admin_not_self,
     "admin.invites.manage": _admin,
+    "admin.audit.view": _admin,  # read only: no route changes or deletes an audit row
     "admin.users.activation": lambda user, target=None: (
         _admin(user) and target is not None and target.awaits_activation
     ),

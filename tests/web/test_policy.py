@@ -141,6 +141,7 @@ MATRIX = {
     },
     ("GET", "/admin/invites"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK},
     ("POST", "/admin/invites"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK},
+    ("GET", "/admin/audit"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK},
     ("GET", "/learn/"): SIGNED_IN,
     ("GET", "/learn/my"): SIGNED_IN,
     ("GET", "/learn/{slug}/"): SIGNED_IN,

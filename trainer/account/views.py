@@ -4,7 +4,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, user_logged_in
 from markupsafe import Markup
 
-from trainer import accounts
+from trainer import accounts, audit
 from trainer.account import bp
 from trainer.account.forms import PasswordChangeForm, ProfileForm
 from trainer.extensions import db
@@ -92,6 +92,10 @@ def accept(member_id: int):
     member = load_invitation(member_id)
     if ActionForm().validate_on_submit():
         accept_invitation(member)
+        audit.record(
+            audit.Action.INVITATION_ACCEPTED, actor=current_user, target=member,
+            cohort_id=member.cohort_id,
+        )  # fmt: skip
         db.session.commit()
         flash(_("You have joined the cohort “%(name)s”.", name=member.cohort.name), "success")
         return redirect(url_for("learn.my_training"))

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SearchField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, DateField, SearchField, SelectField
+from wtforms.validators import Length, Optional, ValidationError
 
+from trainer.audit import Action
 from trainer.forms import (
     InviteLimitsForm,
     email_field,
@@ -38,3 +39,27 @@ class UserEditForm(FlaskForm):
 class InviteForm(InviteLimitsForm):
     role = role_field()
     profession = profession_field(_l("Profession of those who register"))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log, read from the query string."""
+
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    action = SelectField(_l("Action"), validators=[Optional()])
+    email = SearchField(
+        _l("Person's email (or part of it)"), validators=[Optional(), Length(max=254)]
+    )
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [("", _l("Any action"))] + [
+            (action.value, action.label) for action in Action
+        ]
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

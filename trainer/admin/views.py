@@ -1,13 +1,21 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from trainer import accounts
+from trainer import accounts, audit
 from trainer.admin import bp
-from trainer.admin.forms import InviteForm, UserCreateForm, UserEditForm, UserSearchForm
+from trainer.admin.forms import (
+    AuditFilterForm,
+    InviteForm,
+    UserCreateForm,
+    UserEditForm,
+    UserSearchForm,
+)
 from trainer.extensions import db
 from trainer.forms import ActionForm
 from trainer.models import InviteCode, Profession, Role, User
@@ -48,6 +56,13 @@ def user_create():
         except accounts.EmailTaken:
             form.email.errors.append(_("An account with this email already exists."))
         else:
+            audit.record(
+                audit.Action.ACCOUNT_CREATED,
+                actor=current_user,
+                target=user,
+                role=user.role,
+                profession=user.profession,
+            )
             db.session.commit()
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("admin.users"))
@@ -61,12 +76,14 @@ def user_edit(user_id: int):
     may_change_access = can(current_user, "admin.users.change_access", user)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
+        before = accounts.access_of(user)
         user.name = form.name.data.strip()
         user.profession = Profession(form.profession.data)
         if Role(form.role.data) != user.role or form.active.data != user.active:
             authorize("admin.users.change_access", user)
             user.role = Role(form.role.data)
             accounts.set_active(user, form.active.data)
+        accounts.record_access_changes(user, before, current_user)
         db.session.commit()
         flash(_("Changes to %(name)s saved.", name=user.name), "success")
         return redirect(url_for("admin.users"))
@@ -113,3 +130,51 @@ def invites():
         return redirect(url_for("admin.invites"))
     codes = db.session.scalars(select(InviteCode).order_by(InviteCode.created_at.desc())).all()
     return render_template("admin/invites.html", form=form, codes=codes, now=utcnow())
+
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/audit")
+@require("admin.audit.view")
+def audit_log():
+    """The audit log, newest first, 50 a page; read only (no route changes a row)."""
+    form = AuditFilterForm(request.args)
+    form.validate()
+    query = audit.entries_query(
+        action=valid(form.action),
+        email=valid(form.email),
+        since=local_midnight(valid(form.date_from)),
+        until=local_midnight(valid(form.date_to), days_after=1),
+    )
+    page = db.paginate(query, per_page=AUDIT_PER_PAGE, error_out=False)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        labels=audit.ACTION_LABELS,
+        target_labels=audit.TARGET_LABELS,
+        readable_details=audit.readable_details,
+        filters=filters(form),
+        zone=str(get_timezone()),
+    )
+
+
+def valid(field):
+    """The field's value if it passed validation (a bad filter is shown, and ignored)."""
+    return None if field.errors or not field.data else field.data
+
+
+def local_midnight(day: date | None, days_after: int = 0) -> datetime | None:
+    """The UTC moment the given day (in the organisation's time zone) starts, shifted."""
+    if day is None:
+        return None
+    zone = ZoneInfo(str(get_timezone()))  # Flask-Babel's is pytz, which combine() misreads
+    start = datetime.combine(day + timedelta(days=days_after), time(), tzinfo=zone)
+    return start.astimezone(UTC)
+
+
+def filters(form: AuditFilterForm) -> dict:
+    """The valid filters as query arguments, for the pager's links."""
+    names = ("action", "email", "date_from", "date_to")
+    return {name: form[name].raw_data[0] for name in names if valid(form[name])}

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from trainer import accounts
+from trainer import accounts, audit
 from trainer.auth import bp
 from trainer.auth.forms import ActivationCodeForm, ActivationForm
 from trainer.extensions import db, limiter
@@ -62,6 +62,7 @@ def activate(code: str):
             code, form.name.data, form.password.data, form.locale.data
         )
         if activated is not None:
+            audit.record(audit.Action.SIGN_IN, actor=activated, target=activated, via="activation")
             db.session.commit()
             login_user(activated)
             flash(_("Welcome, %(name)s! Your account is ready.", name=activated.name), "success")

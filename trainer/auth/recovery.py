@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 
-from trainer import mail, password_reset
+from trainer import accounts, audit, mail, password_reset
 from trainer.auth import bp
 from trainer.auth.activation import private
 from trainer.auth.forms import ForgotPasswordForm, ResetPasswordForm
@@ -78,6 +78,9 @@ def _request_link(email: str):
         return TOO_MANY_REQUESTS, 429
     except mail.MailUnavailable:
         return MAIL_DOWN, 503
+    audit.record(audit.Action.PASSWORD_RESET_REQUESTED, target=accounts.find_by_email(email)
+                 or accounts.normalize_email(email), via="email")
+    db.session.commit()
     return None, 200
 
 
@@ -102,6 +105,7 @@ def reset_password(token: str):
         except password_reset.ResetLinkInvalid as problem:
             db.session.rollback()
             return link_problem(problem)
+        audit.record(audit.Action.PASSWORD_RESET, actor=user, target=user, via="link")
         db.session.commit()
         login_user(user)
         flash(_("Your new password is set and you are signed in. Every other session of "
@@ -128,5 +132,9 @@ def reset_link(user_id: int):
     current_app.logger.info(
         "password reset link for user %s created by user %s", person.id, current_user.id
     )
+    audit.record(
+        audit.Action.PASSWORD_RESET_REQUESTED, actor=current_user, target=person, via="handed"
+    )
+    db.session.commit()
     page = render_template("auth/reset_link.html", person=person, link=link, back=back)
     return no_referrer(page)

@@ -9,7 +9,7 @@ from flask import flash
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from trainer import accounts, email_verification
+from trainer import accounts, audit, email_verification
 from trainer.auth.forms import RegisterForm
 from trainer.extensions import db
 from trainer.models import Profession, Role, User
@@ -82,6 +82,10 @@ def register_from_form(form: RegisterForm, open_registration: bool) -> User | No
         return None
     if invite is not None and invite.cohort_id:
         accounts.join_cohort(user, invite.cohort_id)  # a cohort invite enrols the new account
+        audit.record(
+            audit.Action.ENROLLED, actor=user, target=user, cohort_id=invite.cohort_id,
+            via="invite_code",
+        )  # fmt: skip
     if invite is None:  # open registration: nobody vouches for the address yet
         ask_to_verify(user)
     return user

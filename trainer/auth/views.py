@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from trainer import accounts, throttle
+from trainer import accounts, audit, throttle
 from trainer.auth import bp
 from trainer.auth.forms import LoginForm, RegisterForm
 from trainer.auth.registration import register_from_form, restrict_professions
@@ -36,6 +36,8 @@ def login():
         email, address = form.email.data, get_remote_address()
         verdict = throttle.before_sign_in(email, address)
         if verdict.refused:
+            audit.record_failed_sign_in(email, "throttled")
+            db.session.commit()
             form.password.errors.append(str(TOO_MANY_FAILURES))
             return render_template("auth/login.html", form=form), 429
         if verdict.delay:
@@ -44,12 +46,17 @@ def login():
             user = accounts.authenticate(email, form.password.data)
         except accounts.AccountDeactivated as deactivated:  # the right password: say so
             throttle.signed_in(email, address)
+            audit.record_failed_sign_in(email, "deactivated")
+            db.session.commit()
             return deactivated_answer(form, deactivated.user)
         if user is None:
             throttle.failed_sign_in(email, address)
+            audit.record_failed_sign_in(email, "wrong_credentials")
+            db.session.commit()
             form.password.errors.append(_("The email or password is not correct."))
         else:
             throttle.signed_in(email, address)
+            audit.record(audit.Action.SIGN_IN, actor=user, target=user)
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("main.index")))
@@ -88,6 +95,10 @@ def register():
     if form.validate_on_submit():
         user = register_from_form(form, open_registration)
         if user is not None:
+            audit.record(
+                audit.Action.ACCOUNT_CREATED, actor=user, target=user, role=user.role,
+                profession=user.profession, via="registration",
+            )  # fmt: skip
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")

@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
 
-from trainer import accounts
+from trainer import accounts, audit
 from trainer.cohorts.forms import CohortInviteForm, RosterConfirmForm, RosterUploadForm
 from trainer.cohorts.operations import create_cohort_invite
 from trainer.cohorts.views import bp, load_cohort
@@ -102,6 +102,14 @@ def enrol_confirm(cohort_id: int):
     # Planned again against the database as it is now: confirming twice changes nothing.
     plan = plan_enrolment(parse_roster(data).rows, cohort, direct=enrols_directly())
     result = apply_enrolment(plan)
+    audit.record_each(
+        audit.Action.ENROLLED, current_user, result.created, cohort_id=cohort.id, via="roster",
+        new_account=True,
+    )  # fmt: skip
+    audit.record_each(
+        audit.Action.ENROLLED, current_user, result.enrolled, cohort_id=cohort.id, via="roster",
+        invited=not plan.direct,
+    )  # fmt: skip
     db.session.commit()
     flash(enrolment_message(len(result.created), len(result.enrolled), plan.direct), "success")
     if result.created:

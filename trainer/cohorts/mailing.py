@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from trainer import accounts, mail
+from trainer import accounts, audit, mail
 from trainer.extensions import db
 from trainer.learning.enrolment import current_memberships, enrol_users
 from trainer.models import Cohort, CohortMailing, InviteCode, User
@@ -147,6 +147,10 @@ def send_invitations(
     for address, account in send_batch(batch, result):
         if account is not None and account.id not in memberships:
             enrol_users(cohort.id, [account.id], accepted=False)
+            audit.record(
+                audit.Action.ENROLLED, actor=acting, target=account, cohort_id=cohort.id,
+                via="email", invited=True,
+            )  # fmt: skip
         note_mailing(cohort, address, INVITE, acting)
         result.sent.append(address)
     db.session.flush()

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from trainer import accounts, audit
 from trainer.cohorts import charts
 from trainer.cohorts.forms import (
     STATUS_LABELS,
@@ -244,7 +245,16 @@ def export_file(cohort: Cohort, kind: str) -> Response:
         lambda moment: to_user_timezone(moment).date(),
         export_labels(),
     )
-    name = f"cohort-{cohort.id}-{today().isoformat()}"
+    response = export_response(table, kind, f"cohort-{cohort.id}-{today().isoformat()}", cohort)
+    audit.record(
+        audit.Action.EXPORT_DOWNLOADED, actor=current_user, target=cohort, format=kind,
+        learners=len(learners),
+    )  # fmt: skip
+    db.session.commit()
+    return response
+
+
+def export_response(table, kind: str, name: str, cohort: Cohort) -> Response:
     if kind == "xlsx":
         return Response(
             dashboard.xlsx_bytes(table, cohort.name),
@@ -365,7 +375,9 @@ def learner_profession(cohort_id: int, user_id: int):
     authorize("cohorts.learner.profession", member)
     form = LearnerProfessionForm()
     if form.validate_on_submit():
+        before = accounts.access_of(member.user)
         member.user.profession = Profession(form.profession.data)
+        accounts.record_access_changes(member.user, before, current_user)
         db.session.commit()
         flash(
             _("The profession of %(name)s is now “%(profession)s”.", name=member.user.name,
@@ -385,6 +397,9 @@ def confirm_member(cohort_id: int, user_id: int):
     authorize("cohorts.member.confirm", member)
     if ActionForm().validate_on_submit():
         accept_invitation(member)
+        audit.record(
+            audit.Action.INVITATION_ACCEPTED, actor=current_user, target=member, cohort_id=cohort.id
+        )
         db.session.commit()
         flash(_("%(name)s is enrolled in the cohort.", name=member.user.name), "success")
     return redirect(url_for("cohorts.members", cohort_id=cohort.id))

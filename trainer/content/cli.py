@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from trainer import audit
 from trainer.content.stats import module_stats
 from trainer.content.sync import module_folders, sync_modules
 from trainer.content.validate import load_module
@@ -51,6 +52,12 @@ def _verdict(errors: int, warnings: int) -> str:
 def sync_command(paths):
     """Store each valid module as a new version if it changed."""
     outcomes = sync_modules(_folders(paths))
+    audit.record(
+        audit.Action.MODULES_SYNCED,
+        modules=[
+            {"folder": o.folder.name, "status": o.status, "version": o.version} for o in outcomes
+        ],
+    )
     db.session.commit()
     for outcome in outcomes:
         click.echo(str(outcome))

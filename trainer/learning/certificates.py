@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from trainer import audit
 from trainer.extensions import db
 from trainer.learning import progress as tracking
 from trainer.learning.content import content_of
@@ -74,6 +75,13 @@ def issue_certificate(progress: Progress) -> Certificate | None:
         return find_certificate(progress.user_id, progress.module_version_id)
     object_id = f"{progress.module.slug}/certificate"
     tracking.record(progress, Verb.EARNED, object_id, {"certificate_id": certificate.id})
+    audit.record(
+        audit.Action.CERTIFICATE_ISSUED,
+        actor=db.session.get(User, progress.user_id),
+        target=certificate,
+        module=progress.module.slug,
+        version=progress.version.number,
+    )
     return certificate
 
 
@@ -107,6 +115,7 @@ def revoke(certificate: Certificate, by: User, reason: str) -> None:
     certificate.revoked_by_id = by.id
     certificate.revoke_reason = reason
     db.session.flush()
+    audit.record(audit.Action.CERTIFICATE_REVOKED, actor=by, target=certificate, reason=reason)
 
 
 # What people type around a code: spaces, hyphens and dashes, line breaks from a copied PDF.

@@ -1,5 +1,6 @@
 """Database models, one module per aggregate."""
 
+from trainer.models.audit import AuditEntry
 from trainer.models.certificates import Certificate
 from trainer.models.cohorts import Assignment, Cohort, CohortMember, cohort_trainers
 from trainer.models.content import Module, ModuleAsset, ModuleVersion
@@ -13,6 +14,7 @@ __all__ = [
     "ActivationToken",
     "Assignment",
     "AttemptState",
+    "AuditEntry",
     "Certificate",
     "Cohort",
     "CohortMailing",

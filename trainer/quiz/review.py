@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from trainer import audit
 from trainer.errors import render_error
 from trainer.extensions import db
 from trainer.learning import attempts as service
@@ -49,6 +50,10 @@ def attempt(attempt_id: int):
                 db.session.rollback()
                 flash(error.message, "error")
             else:
+                audit.record(
+                    audit.Action.ESSAY_GRADED, actor=current_user, target=attempt,
+                    module=attempt.module.slug, score=attempt.score, max_score=attempt.max_score,
+                )  # fmt: skip
                 db.session.commit()
                 flash(_("The attempt is graded; the learner can see your comments."), "success")
                 return redirect(url_for("review.queue"))

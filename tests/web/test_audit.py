@@ -1,0 +1,446 @@
+"""The audit log: each recorded act leaves exactly one row (actor, target, address) committed
+with it, a failed act leaves none, and admins alone read it, filtered and paged; nothing in the
+application changes or deletes a row."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.conftest import EXAMPLE_MODULE, sign_in, sync_example
+from tests.quiz_helpers import policy_attempts
+from tests.web.certificates_support import complete_example
+from tests.web.test_cohorts import ROSTER, confirm_payload, make_cohort, upload
+from trainer import audit, password_reset
+from trainer.extensions import db
+from trainer.learning.enrolment import enrol_users
+from trainer.models import AuditEntry, CohortMember, Profession, Role, User
+from trainer.models.audit import AuditLogIsAppendOnly
+
+EN = {"Accept-Language": "en"}
+ADDRESS = "203.0.113.7"
+ESSAY = "explain-help"
+
+
+def client_at(app, address=ADDRESS):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def signed_in(app, user, address=ADDRESS):
+    client = client_at(app, address)
+    sign_in(client, user)
+    return client
+
+
+def rows(app, action=None) -> list[AuditEntry]:
+    with app.app_context():
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if action is not None:
+            query = query.where(AuditEntry.action == action)
+        found = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return found
+
+
+def the_row(app, action) -> AuditEntry:
+    [row] = rows(app, action)
+    return row
+
+
+@pytest.fixture
+def trainer(make_user):
+    return make_user(role=Role.TRAINER, email="trainer@example.org", name="Ольга", locale="en")
+
+
+# Sign-in and passwords --------------------------------------------------------------------------
+
+
+def test_a_sign_in_is_recorded_with_who_and_from_where(app, learner):
+    assert signed_in(app, learner).get("/").status_code == 200
+    row = the_row(app, "sign_in")
+    assert (row.actor_id, row.actor_email, row.address) == (learner.id, learner.email, ADDRESS)
+    assert (row.target_type, row.target_id) == ("user", learner.id)
+    assert row.at > datetime.now(UTC) - timedelta(minutes=1)
+
+
+def test_a_failed_sign_in_keeps_the_typed_email_and_no_actor(app, learner):
+    client = client_at(app)
+    client.post("/login", data={"email": "Nobody@Example.org", "password": "wrong-password!"})
+    client.post("/login", data={"email": learner.email, "password": "wrong-password!"})
+    first, second = rows(app, "sign_in_failed")
+    assert (first.actor_id, first.actor_email, first.target_email) == (
+        None,
+        None,
+        "nobody@example.org",
+    )
+    assert second.target_email == learner.email and second.address == ADDRESS
+    assert first.details == {"reason": "wrong_credentials"}
+    assert rows(app, "sign_in") == []
+    with app.test_request_context(headers=EN):
+        assert audit.readable_details(first) == [("reason", "wrong email or password")]
+
+
+def test_a_deactivated_account_signing_in_is_a_failure(app, make_user):
+    gone = make_user(email="gone@example.org")
+    with app.app_context():
+        db.session.get(User, gone.id).active = False
+        db.session.commit()
+    signed_in(app, gone)
+    row = the_row(app, "sign_in_failed")
+    assert (row.target_email, row.details) == ("gone@example.org", {"reason": "deactivated"})
+
+
+def test_a_reset_by_email_is_recorded_when_asked_and_when_used(mail_app, make_user, smtp_server):
+    person = make_user(email="ivan@example.org")
+    client = client_at(mail_app)
+    assert client.post("/password/forgot", data={"email": "IVAN@example.org"}).status_code == 302
+    asked = the_row(mail_app, "password_reset_requested")
+    assert (asked.actor_id, asked.target_id, asked.target_email) == (None, person.id, person.email)
+    assert (asked.address, asked.details) == (ADDRESS, {"via": "email"})
+
+    with mail_app.test_request_context():
+        token = password_reset.make_token(db.session.get(User, person.id))
+    new = {"password": "a-brand-new-password", "confirm": "a-brand-new-password"}
+    assert client.post(f"/password/reset/{token}", data=new).status_code == 302
+    done = the_row(mail_app, "password_reset")
+    assert (done.actor_id, done.target_id, done.address) == (person.id, person.id, ADDRESS)
+    # The same link again fails, and records nothing more.
+    assert client_at(mail_app).post(f"/password/reset/{token}", data=new).status_code == 410
+    assert len(rows(mail_app, "password_reset")) == 1
+
+
+def test_a_reset_link_handed_over_by_an_admin(app, admin, learner):
+    client = signed_in(app, admin)
+    assert client.post(f"/users/{learner.id}/reset-link").status_code == 200
+    row = the_row(app, "password_reset_requested")
+    assert (row.actor_id, row.target_id, row.details) == (admin.id, learner.id, {"via": "handed"})
+
+
+# Accounts ----------------------------------------------------------------------------------------
+
+
+def test_role_profession_and_deactivation_each_leave_one_row(app, admin, learner):
+    client = signed_in(app, admin)
+    client.post(
+        f"/admin/users/{learner.id}",
+        data={"name": learner.name, "role": "trainer", "profession": "prosecutor"},
+    )
+    role = the_row(app, "role_changed")
+    assert (role.actor_id, role.target_id, role.target_email) == (
+        admin.id,
+        learner.id,
+        learner.email,
+    )
+    assert role.details == {"old": "learner", "new": "trainer"} and role.address == ADDRESS
+    assert the_row(app, "profession_changed").details == {"old": "police", "new": "prosecutor"}
+    assert the_row(app, "account_deactivated").target_id == learner.id
+    # Saving again without a change records nothing.
+    client.post(
+        f"/admin/users/{learner.id}",
+        data={"name": learner.name, "role": "trainer", "profession": "prosecutor"},
+    )
+    assert len(rows(app)) == 4  # the admin's sign-in and the three changes
+    # The rows outlive the account's use: still there, email as it was.
+    with app.app_context():
+        assert not db.session.get(User, learner.id).active
+    assert the_row(app, "account_deactivated").target_email == "learner@example.org"
+    page = client.get("/admin/audit", headers=EN).text
+    assert "was: Learner; now: Trainer" in page and "Account deactivation" in page
+    assert "was: Police officer; now: Prosecutor" in page
+
+
+def test_an_account_created_by_an_admin(app, admin):
+    client = signed_in(app, admin)
+    client.post(
+        "/admin/users/new",
+        data={
+            "name": "Новый Человек",
+            "email": "new@example.org",
+            "role": "trainer",
+            "profession": "judge",
+            "password": "long-enough-password",
+            "confirm": "long-enough-password",
+        },
+    )
+    row = the_row(app, "account_created")
+    assert (row.actor_id, row.target_email) == (admin.id, "new@example.org")
+    assert row.details == {"role": "trainer", "profession": "judge"}
+
+
+def test_a_failed_act_leaves_no_row(app, admin, learner, monkeypatch):
+    client = signed_in(app, admin)
+
+    def refuse():
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(db.session, "commit", refuse)
+    with pytest.raises(RuntimeError):
+        client.post(
+            f"/admin/users/{learner.id}",
+            data={"name": learner.name, "role": "admin", "profession": "judge", "active": "y"},
+        )
+    monkeypatch.undo()
+    assert rows(app, "role_changed") == [] and rows(app, "profession_changed") == []
+    with app.app_context():
+        assert db.session.get(User, learner.id).role == Role.LEARNER
+
+
+def test_a_rolled_back_session_takes_its_row_with_it(app, learner):
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        user.profession = Profession.JUDGE
+        audit.record("profession_changed", target=user, old="police", new="judge")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(AuditEntry.id))) == 0
+
+
+def test_an_unknown_action_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError):
+        audit.record("coffee_made")
+
+
+# Cohorts -----------------------------------------------------------------------------------------
+
+
+def test_a_roster_enrols_one_row_per_person(app, make_user, trainer):
+    make_user(email="maria@example.org", profession=Profession.JUDGE)
+    cohort_id = make_cohort(app, [trainer.id])
+    client = signed_in(app, trainer)
+    preview = upload(client, cohort_id, ROSTER)
+    client.post(f"/cohorts/{cohort_id}/enrol/confirm", data={"payload": confirm_payload(preview)})
+    created, invited = rows(app, "enrolled")
+    assert (created.actor_id, created.target_email, created.address) == (
+        trainer.id,
+        "ivan@example.org",
+        ADDRESS,
+    )
+    assert created.details == {"cohort_id": cohort_id, "via": "roster", "new_account": True}
+    assert invited.target_email == "maria@example.org" and invited.details["invited"] is True
+    # Confirming the same preview again enrols nobody, so records nothing.
+    client.post(f"/cohorts/{cohort_id}/enrol/confirm", data={"payload": confirm_payload(preview)})
+    assert len(rows(app, "enrolled")) == 2
+
+
+def test_accepting_an_invitation_and_an_admin_confirming_one(app, admin, learner, make_user):
+    other = make_user(email="other@example.org")
+    cohort_id = make_cohort(app)
+    with app.app_context():
+        enrol_users(cohort_id, [learner.id, other.id], accepted=False)
+        db.session.commit()
+        ids = {
+            m.user_id: m.id
+            for m in db.session.scalars(
+                select(CohortMember).where(CohortMember.cohort_id == cohort_id)
+            )
+        }
+    own = signed_in(app, learner)
+    assert own.post(f"/account/invitations/{ids[learner.id]}/accept").status_code == 302
+    signed_in(app, admin, "198.51.100.1").post(f"/cohorts/{cohort_id}/learners/{other.id}/confirm")
+    by_self, by_admin = rows(app, "invitation_accepted")
+    assert (by_self.actor_id, by_self.target_type, by_self.target_id) == (
+        learner.id,
+        "member",
+        ids[learner.id],
+    )
+    assert by_self.target_email == learner.email and by_self.details == {"cohort_id": cohort_id}
+    assert (by_admin.actor_id, by_admin.target_email, by_admin.address) == (
+        admin.id,
+        other.email,
+        "198.51.100.1",
+    )
+
+
+def test_an_export_is_recorded_with_its_format(app, trainer, learner):
+    cohort_id = make_cohort(app, [trainer.id], [learner.id])
+    client = signed_in(app, trainer)
+    assert client.get(f"/cohorts/{cohort_id}/export.csv").status_code == 200
+    assert client.get(f"/cohorts/{cohort_id}/export?format=xlsx").status_code == 200
+    csv, xlsx = rows(app, "export_downloaded")
+    assert (csv.actor_id, csv.target_type, csv.target_id) == (trainer.id, "cohort", cohort_id)
+    assert csv.details == {"format": "csv-semicolon", "learners": 1}
+    assert xlsx.details["format"] == "xlsx" and xlsx.address == ADDRESS
+
+
+def test_a_trainer_changing_a_learners_profession(app, trainer, learner):
+    cohort_id = make_cohort(app, [trainer.id], [learner.id])
+    client = signed_in(app, trainer)
+    client.post(
+        f"/cohorts/{cohort_id}/learners/{learner.id}/profession", data={"profession": "judge"}
+    )
+    row = the_row(app, "profession_changed")
+    assert (row.actor_id, row.target_id, row.details) == (
+        trainer.id,
+        learner.id,
+        {"old": "police", "new": "judge"},
+    )
+
+
+# Grades, certificates, content -------------------------------------------------------------------
+
+
+def test_an_essay_grade_is_recorded(app, trainer, learner):
+    sync_example(app)
+    _open, submitted = policy_attempts(app, learner.id, trainer.id)
+    client = signed_in(app, trainer)
+    marks = {f"score.{ESSAY}": "2", f"comment.{ESSAY}": "Good."}
+    assert client.post(f"/review/attempts/{submitted}", data=marks).status_code == 302
+    row = the_row(app, "essay_graded")
+    assert (row.actor_id, row.target_type, row.target_id, row.target_email) == (
+        trainer.id,
+        "attempt",
+        submitted,
+        learner.email,
+    )
+    assert row.details["module"] == "example-module" and "score" in row.details
+    # Grading again is refused and records nothing.
+    client.post(f"/review/attempts/{submitted}", data=marks)
+    assert len(rows(app, "essay_graded")) == 1
+
+
+def test_a_certificate_issued_and_revoked(app, admin, learner):
+    sync_example(app)
+    certificate = complete_example(app, learner)
+    issued = the_row(app, "certificate_issued")
+    assert (issued.actor_id, issued.target_type, issued.target_id) == (
+        learner.id,
+        "certificate",
+        certificate.id,
+    )
+    assert issued.details == {"module": "example-module", "version": 1}
+    client = signed_in(app, admin)
+    data = {"reason": "Выдан по ошибке", "confirmed": "yes"}
+    client.post(f"/certificates/{certificate.id}/revoke", data=data)
+    revoked = the_row(app, "certificate_revoked")
+    assert (revoked.actor_id, revoked.target_id, revoked.target_email) == (
+        admin.id,
+        certificate.id,
+        learner.email,
+    )
+    assert revoked.details == {"reason": "Выдан по ошибке"} and revoked.address == ADDRESS
+    client.post(f"/certificates/{certificate.id}/revoke", data=data)  # already revoked
+    assert len(rows(app, "certificate_revoked")) == 1
+
+
+def test_a_content_sync_is_one_row(app):
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(EXAMPLE_MODULE)])
+    assert result.exit_code == 0, result.output
+    row = the_row(app, "modules_synced")
+    assert (row.actor_id, row.address) == (None, None)
+    assert row.details == {
+        "modules": [{"folder": "example-module", "status": "created", "version": 1}]
+    }
+
+
+# Reading the log ---------------------------------------------------------------------------------
+
+
+def add_entries(app, count, action="sign_in", email="someone@example.org", at=None):
+    with app.app_context():
+        db.session.add_all(
+            AuditEntry(
+                action=action,
+                actor_email=email,
+                target_email=email,
+                at=at or datetime.now(UTC),
+                details={"n": n},
+            )
+            for n in range(count)
+        )
+        db.session.commit()
+
+
+def test_only_admins_read_the_log(app, admin, trainer, learner):
+    for user in (trainer, learner):
+        assert signed_in(app, user).get("/admin/audit").status_code == 403
+    assert app.test_client().get("/admin/audit").status_code == 302  # to the sign-in page
+    page = signed_in(app, admin).get("/admin/audit", headers=EN)
+    assert page.status_code == 200 and "Audit log" in page.text
+    assert "admin@example.org" in page.text and ADDRESS in page.text  # the admin's own sign-in
+
+
+def test_the_log_filters_by_action_email_and_dates(app, admin):
+    add_entries(app, 2, "export_downloaded", "olga@example.org")
+    add_entries(app, 1, "role_changed", "petr@example.org")
+    old = datetime(2026, 1, 10, 12, tzinfo=UTC)
+    add_entries(app, 1, "certificate_revoked", "ancient@example.org", at=old)
+    client = signed_in(app, admin)
+
+    def shown(**query):
+        return client.get("/admin/audit", query_string=query, headers=EN).text
+
+    page = shown(action="export_downloaded")
+    assert "2 entries found" in page and "petr@" not in page
+    page = shown(email="PETR@")
+    assert "1 entry found" in page and "Role change" in page and "olga@" not in page
+    page = shown(date_from="2026-01-10", date_to="2026-01-10")
+    assert "1 entry found" in page and "ancient@example.org" in page
+    assert "0 entries found" in shown(date_from="2026-01-11", date_to="2026-01-11")
+    page = shown(date_from="2026-02-01", date_to="2026-01-01")
+    assert "The end date is before the start date." in page
+    assert "Not a valid choice" in shown(action="coffee_made")  # shown, then ignored
+    assert "% " not in shown(email="%")  # a wildcard typed is matched literally
+
+
+def test_the_log_is_paged_newest_first_in_a_constant_number_of_queries(app, admin):
+    client = signed_in(app, admin)
+    add_entries(app, 3)
+    few = count_queries(app, client, "/admin/audit")
+    add_entries(app, 120, "export_downloaded", "bulk@example.org")
+    many = count_queries(app, client, "/admin/audit")
+    assert few == many
+    first = client.get("/admin/audit", headers=EN).text
+    assert first.count("bulk@example.org") == 50 * 2 and "Page 1 of 3" in first
+    assert "someone@example.org" not in first  # older, on a later page
+    last = client.get("/admin/audit", query_string={"page": 3, "email": "someone"}, headers=EN).text
+    assert "someone@example.org" not in last  # page 3 of a one-page result is empty
+    second = client.get(
+        "/admin/audit", query_string={"page": 2, "action": "export_downloaded"}, headers=EN
+    ).text
+    assert "action=export_downloaded" in second  # the pager keeps the filter
+
+
+def count_queries(app, client, url) -> int:
+    statements = []
+
+    def note(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def test_no_route_changes_the_log(app, admin):
+    audit_rules = [rule for rule in app.url_map.iter_rules() if "audit" in rule.rule]
+    assert [rule.endpoint for rule in audit_rules] == ["admin.audit_log"]
+    assert audit_rules[0].methods <= {"GET", "HEAD", "OPTIONS"}
+    client = signed_in(app, admin)
+    for method in ("post", "put", "patch", "delete"):
+        assert getattr(client, method)("/admin/audit").status_code == 405
+    assert len(rows(app)) == 1
+
+
+def test_the_orm_refuses_to_change_or_delete_a_row(app, learner):
+    signed_in(app, learner)
+    with app.app_context():
+        row = db.session.scalar(select(AuditEntry))
+        row.address = "10.0.0.1"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalar(select(AuditEntry)))
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+    assert rows(app)[0].address == ADDRESS
+
+
+def test_action_labels_cover_every_action():
+    assert set(audit.ACTION_LABELS) == set(audit.Action)
