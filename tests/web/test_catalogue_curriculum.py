@@ -15,12 +15,27 @@ TITLES = {
     "harmony-police": ("Гармония", "Project Harmony"),
     "idap-perpetrator-programmes": ("IDAP", "IDAP"),
     "maine-arkhangelsk-judges": ("Мэн", "Maine"),
+    "interagency-coordination": ("Работать вместе", "Working together"),
 }
 SEES = {
-    Profession.POLICE: {"harmony-police", "idap-perpetrator-programmes"},
-    Profession.SOCIAL_WORKER: {"harmony-police", "idap-perpetrator-programmes"},
-    Profession.JUDGE: {"maine-arkhangelsk-judges"},
-    Profession.PROSECUTOR: {"harmony-police", "maine-arkhangelsk-judges"},
+    Profession.POLICE: {
+        "harmony-police",
+        "idap-perpetrator-programmes",
+        "interagency-coordination",
+    },
+    Profession.SOCIAL_WORKER: {
+        "harmony-police",
+        "idap-perpetrator-programmes",
+        "interagency-coordination",
+    },
+    Profession.JUDGE: {"maine-arkhangelsk-judges", "interagency-coordination"},
+    Profession.PROSECUTOR: {
+        "harmony-police",
+        "maine-arkhangelsk-judges",
+        "interagency-coordination",
+    },
+    Profession.CRISIS_CENTRE: {"idap-perpetrator-programmes", "interagency-coordination"},
+    Profession.OTHER: {"idap-perpetrator-programmes", "interagency-coordination"},
 }
 
 
