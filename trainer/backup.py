@@ -45,6 +45,7 @@ def backup(database_url: str, path: Path) -> Summary:
             sqlite_copy(sqlite_file(url, must_exist=True), partial)
         else:
             run_pg("pg_dump", ["--format=custom", "--file", str(partial)], url)
+        partial.chmod(0o600)  # everyone's records: readable by the owner only
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

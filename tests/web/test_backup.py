@@ -113,6 +113,7 @@ def test_backup_and_restore_round_trip_every_kind_of_record(
     result = app.test_cli_runner().invoke(args=["backup", str(archive)])
     assert result.exit_code == 0, result.output
     assert f"{sum(counts.values())} rows in {len(counts)} tables" in result.output
+    assert archive.stat().st_mode & 0o777 == 0o600
 
     target = make_app(create_schema=False, SQLALCHEMY_DATABASE_URI=second_database)
     result = target.test_cli_runner().invoke(args=["restore", str(archive)])
@@ -164,3 +165,12 @@ def test_restore_says_what_is_wrong_with_the_file(app, tmp_path):
     assert "not a SQLite database" in wrong.output or "not a pg_dump file" in wrong.output
     no_folder = runner.invoke(args=["backup", str(tmp_path / "absent" / "x.backup")])
     assert no_folder.exit_code == 1 and "does not exist" in no_folder.output
+
+
+def test_the_postgresql_password_goes_through_the_environment_only():
+    url = make_url("postgresql+psycopg://trainer:s3cret@db.internal:5433/trainer?sslmode=require")
+    env = backup.pg_environment(url)
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"]) == ("db.internal", "5433", "trainer")
+    assert (env["PGPASSWORD"], env["PGDATABASE"]) == ("s3cret", "trainer")
+    assert env["PGSSLMODE"] == "require"
+    assert "s3cret" not in backup.safe(url)  # what the messages show
