@@ -11,6 +11,7 @@ import enum
 from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
+from werkzeug.local import LocalProxy
 
 from trainer.extensions import db
 from trainer.models import (
@@ -31,6 +32,7 @@ class Action(enum.StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105  (a name)
     PASSWORD_RESET = "password_reset"  # noqa: S105  (a name, not a password)
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  (a name, not a password)
     ACCOUNT_CREATED = "account_created"
     ROLE_CHANGED = "role_changed"
     PROFESSION_CHANGED = "profession_changed"
@@ -54,6 +56,7 @@ ACTION_LABELS = {
     Action.SIGN_IN_FAILED: _l("Failed sign-in"),
     Action.PASSWORD_RESET_REQUESTED: _l("Password reset link request"),
     Action.PASSWORD_RESET: _l("Password reset by link"),
+    Action.PASSWORD_CHANGED: _l("Password change on the account page"),
     Action.ACCOUNT_CREATED: _l("Account creation"),
     Action.ROLE_CHANGED: _l("Role change"),
     Action.PROFESSION_CHANGED: _l("Profession change"),
@@ -132,6 +135,8 @@ def _describe(target) -> dict:
         return {}
     if isinstance(target, str):  # a bare email address, e.g. one typed into a form
         return {"target_email": target}
+    if isinstance(target, LocalProxy):  # current_user
+        target = target._get_current_object()
     if target.id is None:
         db.session.flush()
     return {
@@ -197,6 +202,7 @@ VIA_LABELS = {
     "invite_code": _l("with a cohort invite code"),
     "registration": _l("self-registration"),
     "activation": _l("activation of an imported account"),
+    "cli": _l("from the command line"),
 }
 FAILURE_LABELS = {
     "wrong_credentials": _l("wrong email or password"),

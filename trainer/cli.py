@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
-from trainer import accounts
+from trainer import accounts, audit
 from trainer.certificates.cli import certificates_cli
 from trainer.cohorts.cli import reminders_cli
 from trainer.content.cli import modules_cli
@@ -60,6 +60,10 @@ def create_user_command(email, name, role, profession, password, locale):
         )
     except accounts.EmailTaken as error:
         raise click.ClickException(f"an account with the email {error} already exists") from None
+    audit.record(
+        audit.Action.ACCOUNT_CREATED, target=user, role=user.role, profession=user.profession,
+        via="cli",
+    )  # fmt: skip
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} ({user.name}).")
 
@@ -80,8 +84,11 @@ def reset_password_command(email):
         raise click.ClickException(
             f"the account {user.email} was never activated: give its owner an activation link"
         )
+    link = password_reset.reset_link(user)
+    audit.record(audit.Action.PASSWORD_RESET_REQUESTED, target=user, via="cli")
+    db.session.commit()
     click.echo(f"Password reset link for {user.email} ({user.name}), valid once, for one hour:")
-    click.echo(password_reset.reset_link(user))
+    click.echo(link)
 
 
 @click.command("demo")

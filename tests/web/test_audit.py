@@ -118,6 +118,33 @@ def test_a_reset_link_handed_over_by_an_admin(app, admin, learner):
     assert (row.actor_id, row.target_id, row.details) == (admin.id, learner.id, {"via": "handed"})
 
 
+def test_a_password_changed_on_the_account_page(app, learner):
+    client = signed_in(app, learner)
+    new = "another-long-password"
+    form = {"current": "correct-horse-battery", "password": new, "confirm": new}
+    assert client.post("/account/password", data=form).status_code == 302
+    row = the_row(app, "password_changed")
+    assert (row.actor_id, row.target_id, row.address) == (learner.id, learner.id, ADDRESS)
+    client.post("/account/password", data={**form, "current": "wrong-password!"})
+    assert len(rows(app, "password_changed")) == 1  # a wrong current password changes nothing
+
+
+def test_the_command_line_records_accounts_and_reset_links(app, learner):
+    runner = app.test_cli_runner()
+    made = runner.invoke(
+        args=["users", "create", "--email", "cli@example.org", "--name", "Кли", "--role",
+              "admin", "--password", "long-enough-password"]
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    created = the_row(app, "account_created")
+    assert (created.actor_id, created.address) == (None, None)
+    assert created.target_email == "cli@example.org"
+    assert created.details == {"role": "admin", "profession": "other", "via": "cli"}
+    assert runner.invoke(args=["users", "reset-password", learner.email]).exit_code == 0
+    asked = the_row(app, "password_reset_requested")
+    assert (asked.target_id, asked.details) == (learner.id, {"via": "cli"})
+
+
 # Accounts ----------------------------------------------------------------------------------------
 
 

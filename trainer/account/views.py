@@ -37,6 +37,7 @@ def password():
             form.current.errors.append(_("The current password is not correct."))
         else:
             accounts.set_password(current_user, form.password.data)
+            audit.record(audit.Action.PASSWORD_CHANGED, actor=current_user, target=current_user)
             db.session.commit()
             # Every other session has ended; keep this one signed in with the new version.
             login_user(current_user._get_current_object())
