@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from trainer.content import scenario_check
 from trainer.content.sync import module_folders
 from trainer.content.validate import load_module
 from trainer.learning import scenarios as engine
@@ -37,9 +38,11 @@ def any_valid_ruling(node) -> dict[str, str]:
     return values
 
 
-def reachable_endings(scenario) -> set[str]:
-    """Play every choice in every reachable state (rulings never change the state)."""
-    start = (scenario.start, tuple(sorted(engine.initial_variables(scenario).items())))
+def reachable_endings(scenario, variables: dict | None = None) -> set[str]:
+    """Play every choice in every reachable state (rulings never change the state), from the
+    initial variables or from `variables` (a run that imported another run's values)."""
+    variables = engine.initial_variables(scenario) if variables is None else variables
+    start = (scenario.start, tuple(sorted(variables.items())))
     seen, queue, endings = {start}, deque([start]), set()
     while queue:
         node_id, frozen = queue.popleft()
@@ -72,6 +75,31 @@ def test_every_ending_is_reached_by_playing(module, scenario):
 @pytest.mark.parametrize("module, scenario", SCENARIOS, ids=lambda x: getattr(x, "id", x))
 def test_the_expert_path_ends_in_an_ending(module, scenario):
     assert engine.expert_ending(scenario, engine.expert_path(scenario)) is not None
+
+
+IMPORTING = [
+    (name, scenario, package.scenarios[scenario.imports.scenario_id])
+    for name, package in PACKAGES
+    if package is not None
+    for scenario in package.scenarios.values()
+    if scenario.imports is not None
+]
+
+
+@pytest.mark.parametrize("module, scenario, source", IMPORTING, ids=lambda x: getattr(x, "id", x))
+def test_an_importing_scenario_is_played_from_each_ending_of_its_source(module, scenario, source):
+    """Linked scenarios: from the values every reachable ending of the source leaves, each
+    run reaches an ending, its expert path too, and together they reach every ending."""
+    imported = scenario_check.import_starts(scenario, source)[1:]  # [0]: the defaults
+    assert imported, "the source's endings give the importing scenario no values"
+    endings = {node.id for node in scenario.nodes if node.type == "ending"}
+    reached = set()
+    for variables in imported:
+        from_here = reachable_endings(scenario, variables)
+        assert from_here, variables
+        assert engine.expert_ending(scenario, engine.expert_path(scenario, variables)), variables
+        reached |= from_here
+    assert reached == endings
 
 
 def test_the_judges_module_has_what_its_issue_asks_for():
