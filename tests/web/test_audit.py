@@ -11,10 +11,10 @@ from tests.conftest import EXAMPLE_MODULE, sign_in, sync_example
 from tests.quiz_helpers import policy_attempts
 from tests.web.certificates_support import complete_example
 from tests.web.test_cohorts import ROSTER, confirm_payload, make_cohort, upload
-from trainer import audit, password_reset
+from trainer import accounts, audit, password_reset
 from trainer.extensions import db
 from trainer.learning.enrolment import enrol_users
-from trainer.models import AuditEntry, CohortMember, Profession, Role, User
+from trainer.models import AuditEntry, CohortMember, InviteCode, Profession, Role, User
 from trainer.models.audit import AuditLogIsAppendOnly
 
 EN = {"Accept-Language": "en"}
@@ -90,6 +90,29 @@ def test_a_deactivated_account_signing_in_is_a_failure(app, make_user):
     signed_in(app, gone)
     row = the_row(app, "sign_in_failed")
     assert (row.target_email, row.details) == ("gone@example.org", {"reason": "deactivated"})
+
+
+def test_refused_sign_ins_are_failures_too(make_app, learner):
+    app = make_app(LOGIN_RATE_LIMIT_PAIR="2 per minute")
+    client = client_at(app)
+    for _ in range(3):
+        client.post("/login", data={"email": learner.email, "password": "wrong-password!"})
+    reasons = [row.details["reason"] for row in rows(app, "sign_in_failed")]
+    assert reasons == ["wrong_credentials", "wrong_credentials", "throttled"]
+
+
+def test_activating_an_imported_account_signs_in(app, admin, learner):
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        user.password_hash = "!imported"
+        [(_user, code)] = accounts.issue_activation_codes([user], db.session.get(User, admin.id))
+        db.session.commit()
+    client = client_at(app)
+    form = {"name": "Анна Смирнова", "locale": "ru", "password": "long-enough-password",
+            "confirm": "long-enough-password"}  # fmt: skip
+    assert client.post(f"/activate/{code}", data=form).status_code == 302
+    row = the_row(app, "sign_in")
+    assert (row.actor_id, row.address, row.details) == (learner.id, ADDRESS, {"via": "activation"})
 
 
 def test_a_reset_by_email_is_recorded_when_asked_and_when_used(mail_app, make_user, smtp_server):
@@ -248,6 +271,42 @@ def test_a_roster_enrols_one_row_per_person(app, make_user, trainer):
     # Confirming the same preview again enrols nobody, so records nothing.
     client.post(f"/cohorts/{cohort_id}/enrol/confirm", data={"payload": confirm_payload(preview)})
     assert len(rows(app, "enrolled")) == 2
+
+
+def test_an_emailed_invitation_and_a_registration_with_its_code(mail_app, make_user, smtp_server):
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org", locale="en")
+    existing = make_user(email="existing@example.org")
+    cohort_id = make_cohort(mail_app, [trainer.id])
+    client = signed_in(mail_app, trainer)
+    client.post(
+        f"/cohorts/{cohort_id}/invitations/email",
+        data={"addresses": "new@example.org, existing@example.org", "code": "new", "locale": "en"},
+    )
+    invited = the_row(mail_app, "enrolled")  # the new address has no account to enrol yet
+    assert (invited.actor_id, invited.target_id, invited.address) == (
+        trainer.id,
+        existing.id,
+        ADDRESS,
+    )
+    assert invited.details == {"cohort_id": cohort_id, "via": "email", "invited": True}
+
+    with mail_app.app_context():
+        code = db.session.scalar(select(InviteCode.code).where(InviteCode.cohort_id == cohort_id))
+    password = "long-enough-password"
+    client_at(mail_app, "192.0.2.9").post(
+        "/register",
+        data={"code": code, "name": "Новый Человек", "email": "new@example.org",
+              "profession": "police", "locale": "ru", "password": password, "confirm": password},
+    )  # fmt: skip
+    created = the_row(mail_app, "account_created")
+    assert created.actor_email == "new@example.org" and created.address == "192.0.2.9"
+    assert created.details["via"] == "registration"
+    joined = rows(mail_app, "enrolled")[-1]
+    assert (joined.actor_email, joined.target_email, joined.details) == (
+        "new@example.org",
+        "new@example.org",
+        {"cohort_id": cohort_id, "via": "invite_code"},
+    )
 
 
 def test_accepting_an_invitation_and_an_admin_confirming_one(app, admin, learner, make_user):
