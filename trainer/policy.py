@@ -179,6 +179,8 @@ RULES: dict[str, Callable[..., bool]] = {
             or bool(db.session.scalar(select(runs_cohort(user, cohort_id).exists())))
         )
     ),
+    # Pairing a judge's runs of a linked case with an officer's run (target: the cohort).
+    "scenarios.pair": _runs_cohort,
     # cohort rules
     "cohorts.list": _trainer_or_admin,
     "cohorts.create": _trainer_or_admin,

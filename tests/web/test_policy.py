@@ -182,6 +182,15 @@ MATRIX = {
         TRAINER: OK,
         ADMIN: OK,
     },
+    # Pairing runs of linked scenarios (tests/web/test_scenario_pairing.py); pairing 999999
+    # does not exist.
+    ("POST", "/learn/{slug}/scenarios/call/class/{cohort}/pairings"): NOT_THEIR_COHORT,
+    ("POST", "/learn/{slug}/scenarios/call/class/{cohort}/pairings/999999/delete"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: 404,
+    },
     # certificates: "{certificate}" belongs to the "other" learner, "{code}" is its code
     ("GET", "/verify"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/verify/{code}"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
@@ -217,6 +226,7 @@ PLACEHOLDERS = {
     "{token}": "<token>",
     "{certificate}": "<int:certificate_id>",
     "/scenarios/call": "/scenarios/<scenario_id>",
+    "/pairings/999999": "/pairings/<int:pairing_id>",
     "/999999": "/<int:run_id>",
 }
 ROLES = {LEARNER: Role.LEARNER, TRAINER: Role.TRAINER, ADMIN: Role.ADMIN}

@@ -12,6 +12,7 @@ from trainer.content.schema import Choice, DecisionNode, RulingNode, RulingOptio
 from trainer.extensions import db
 from trainer.learning import scenarios as engine
 from trainer.learning.progress import lock, record, record_scenario_result
+from trainer.learning.scenario_imports import start_state
 from trainer.models import (
     CohortMember,
     Module,
@@ -30,8 +31,11 @@ def object_id(progress: Progress, scenario_id: str) -> str:
 
 
 def start_run(progress: Progress, scenario: Scenario) -> ScenarioRun:
-    """A new run on the learner's pinned version, numbered after their earlier runs."""
+    """A new run on the learner's pinned version, numbered after their earlier runs. A
+    scenario with `imports` starts with the imported variables frozen in the run's state
+    (trainer/learning/scenario_imports.py); the event names the run they came from."""
     lock(progress)
+    start = start_state(progress.user_id, progress.module_version_id, scenario)
     last = db.session.scalar(
         select(func.max(ScenarioRun.number)).where(
             ScenarioRun.user_id == progress.user_id,
@@ -45,7 +49,7 @@ def start_run(progress: Progress, scenario: Scenario) -> ScenarioRun:
         scenario_id=scenario.id,
         number=(last or 0) + 1,
         node_id=scenario.start,
-        state=engine.initial_variables(scenario),
+        state=start.variables,
         path=[],
         scores={},
         steps=0,
@@ -53,7 +57,11 @@ def start_run(progress: Progress, scenario: Scenario) -> ScenarioRun:
     )
     db.session.add(run)
     db.session.flush()
-    record(progress, Verb.INITIALIZED, object_id(progress, scenario.id), {"run": run.number})
+    result = {"run": run.number}
+    if scenario.imports is not None:
+        result |= {"imported_from": start.source.id if start.source else None}
+        result |= {"paired": start.paired}
+    record(progress, Verb.INITIALIZED, object_id(progress, scenario.id), result)
     return run
 
 
@@ -80,7 +88,9 @@ def take_act(
         "steps": at_step + 1,
     }
     if ended:
-        expert = engine.path_scores(engine.expert_path(scenario))
+        expert = engine.path_scores(
+            engine.expert_path(scenario, engine.run_start(scenario, run.state))
+        )
         changes |= {
             "status": RunStatus.FINISHED,
             "percent": engine.percent(changes["scores"], expert),

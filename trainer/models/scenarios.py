@@ -50,3 +50,24 @@ class ScenarioRun(db.Model):
     @property
     def finished(self) -> bool:
         return self.status == RunStatus.FINISHED
+
+
+class ScenarioPairing(db.Model):
+    """A trainer's link, in a cohort, from a learner (the importer, e.g. a judge) to another
+    member's finished run (e.g. an officer's): the learner's new runs of a scenario that
+    imports from that run's scenario take its final variables instead of their own run's.
+    The latest pairing of a learner for a source scenario counts."""
+
+    __tablename__ = "scenario_pairings"
+    __table_args__ = (Index("ix_scenario_pairings_importer", "importer_id", "cohort_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    importer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    source_run_id: Mapped[int] = mapped_column(ForeignKey("scenario_runs.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    importer: Mapped[User] = relationship(foreign_keys=[importer_id])
+    source_run: Mapped[ScenarioRun] = relationship()
+    cohort: Mapped["Cohort"] = relationship()  # noqa: F821

@@ -24,3 +24,23 @@ class ActForm(FlaskForm):
     they depend on the node."""
 
     step = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+
+
+class PairingForm(FlaskForm):
+    """A trainer pairs a member's runs of an importing scenario with another member's run."""
+
+    importer = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    run = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+
+
+class UnpairForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+# Why a pairing is refused (trainer.learning.scenario_imports.PairingError codes).
+PAIRING_ERRORS = {
+    "not-importing": _l("This scenario does not import from another one."),
+    "not-a-member": _l("Both people must be current members of the cohort."),
+    "not-the-source": _l("Choose a run of the scenario this one imports from."),
+    "not-finished": _l("Choose a run that was played to an ending."),
+}

@@ -14,13 +14,22 @@ from trainer.extensions import db
 from trainer.inputs import db_int
 from trainer.learn.views import load_module
 from trainer.learning import progress as tracking
+from trainer.learning import scenario_imports as imports
 from trainer.learning import scenario_runs as runs
 from trainer.learning import scenarios as engine
 from trainer.learning.content import ModuleContent, content_of
 from trainer.models import Assignment, Cohort, Module, Role, ScenarioRun, cohort_trainers
+from trainer.models.scenarios import ScenarioPairing
 from trainer.policy import authorize, can, require
 from trainer.scenarios import bp
-from trainer.scenarios.forms import RULING_ERRORS, ActForm, StartRunForm
+from trainer.scenarios.forms import (
+    PAIRING_ERRORS,
+    RULING_ERRORS,
+    ActForm,
+    PairingForm,
+    StartRunForm,
+    UnpairForm,
+)
 
 BASE = "/<slug>/scenarios/<scenario_id>"
 MAX_COMPARED = 4
@@ -54,14 +63,23 @@ def load_run(slug: str, scenario_id: str, run_id: int, action: str):
     return module, run, content, content.scenarios[scenario_id]
 
 
-def page(template: str, content: ModuleContent, scenario, status: int = 200, **context):
-    """Render with the helpers every scenario page uses."""
+def page(
+    template: str,
+    content: ModuleContent,
+    scenario,
+    status: int = 200,
+    variables: dict | None = None,
+    **context,
+):
+    """Render with the helpers every scenario page uses; the case file shows the exhibits
+    whose `when` holds for `variables` (a run's state, or what a new run would start with)."""
     lang = str(get_locale())
     reference_ids = tuple(ref.id for ref in content.meta.references)
     return render_template(
         f"scenarios/{template}",
         content=content,
         scenario=scenario,
+        case_documents=engine.shown_documents(scenario, variables or {}),
         md=lambda text: engine.text_html(text.get(lang), lang, reference_ids),
         references={ref.id: ref for ref in content.meta.references},
         **context,
@@ -77,10 +95,14 @@ def scenario(slug: str, scenario_id: str):
     module, content, found = load_scenario(slug, scenario_id)
     own = runs.runs_of(current_user, module, scenario_id)
     resumable = next((r for r in reversed(own) if not r.finished), None)
+    start = imports.start_state(current_user.id, content.version_id, found)
     return page(
         "landing.html",
         content,
         found,
+        variables=resumable.state if resumable else start.variables,
+        start=start,
+        source=content.scenarios.get(found.imports.scenario_id) if found.imports else None,
         module=module,
         runs=own,
         resumable=resumable,
@@ -125,6 +147,7 @@ def play_page(module: Module, run: ScenarioRun, content, found, errors=None, sta
         content,
         found,
         status,
+        variables=run.state,
         module=module,
         run=run,
         node=node,
@@ -167,7 +190,7 @@ def debrief(slug: str, scenario_id: str, run_id: int):
     module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.view_run")
     if not run.finished and run.user_id == current_user.id:
         return redirect(url_for(".play", slug=slug, scenario_id=scenario_id, run_id=run.id))
-    data = engine.debrief(found, run.path, run.node_id if run.finished else None)
+    data = engine.debrief(found, run.path, run.node_id if run.finished else None, run.state)
     return page("debrief.html", content, found, module=module, run=run, data=data)
 
 
@@ -180,7 +203,7 @@ def compare(slug: str, scenario_id: str):
     for run_id in dict.fromkeys(ids):
         _, run, _content, run_scenario = load_run(slug, scenario_id, run_id, "scenarios.view_run")
         ending = run.node_id if run.finished else None
-        columns.append((run, engine.debrief(run_scenario, run.path, ending)))
+        columns.append((run, engine.debrief(run_scenario, run.path, ending, run.state)))
     columns.sort(key=lambda column: (column[0].started_at, column[0].id))
     return page("compare.html", content, found, module=module, columns=columns)
 
@@ -212,7 +235,65 @@ def class_view(slug: str, scenario_id: str):
         cohort=cohort,
         counts=counts,
         first_only=first_only,
+        pairing=pairing_context(module, content, found, cohort),
     )
+
+
+def pairing_context(module: Module, content, found, cohort: Cohort | None) -> dict | None:
+    """What the pairing form of an importing scenario needs, for the cohort shown."""
+    if found.imports is None or cohort is None:
+        return None
+    source_id = found.imports.scenario_id
+    return {
+        "source": content.scenarios.get(source_id),
+        "members": imports.members(cohort.id),
+        "runs": imports.source_runs(cohort.id, module.id, source_id),
+        "pairings": imports.pairings(cohort.id, module.id, source_id),
+        "form": PairingForm(formdata=None),
+        "unpair": UnpairForm(),
+    }
+
+
+@bp.route(f"{BASE}/class/<int:cohort_id>/pairings", methods=["POST"])
+@require("scenarios.class_view")
+def pair(slug: str, scenario_id: str, cohort_id: int):
+    """Pair a member's runs of this (importing) scenario with another member's finished run
+    of its source: their new runs take that run's final variables."""
+    cohort = db.session.get(Cohort, cohort_id) or abort(404)
+    authorize("scenarios.pair", cohort)
+    module, _content, found = load_scenario(slug, scenario_id, latest=True)
+    form = PairingForm()
+    if not form.validate_on_submit():
+        flash(_l("Choose a member and a finished run to pair."), "error")
+        return redirect(class_url(slug, scenario_id, cohort.id))
+    try:
+        imports.pair(cohort.id, module.id, found, form.importer.data, form.run.data, current_user)
+    except imports.PairingError as refused:
+        flash(PAIRING_ERRORS[refused.code], "error")
+    else:
+        db.session.commit()
+        flash(_l("Paired: their next new run of this case starts from that run."), "success")
+    return redirect(class_url(slug, scenario_id, cohort.id))
+
+
+@bp.route(f"{BASE}/class/<int:cohort_id>/pairings/<int:pairing_id>/delete", methods=["POST"])
+@require("scenarios.class_view")
+def unpair(slug: str, scenario_id: str, cohort_id: int, pairing_id: int):
+    cohort = db.session.get(Cohort, cohort_id) or abort(404)
+    authorize("scenarios.pair", cohort)
+    load_scenario(slug, scenario_id, latest=True)
+    pairing = db.session.get(ScenarioPairing, pairing_id)
+    if pairing is None or pairing.cohort_id != cohort.id:
+        abort(404)
+    if UnpairForm().validate_on_submit():
+        imports.unpair(pairing)
+        db.session.commit()
+        flash(_l("The pairing was removed; runs already started keep their case file."), "success")
+    return redirect(class_url(slug, scenario_id, cohort.id))
+
+
+def class_url(slug: str, scenario_id: str, cohort_id: int) -> str:
+    return url_for(".class_view", slug=slug, scenario_id=scenario_id, cohort=cohort_id)
 
 
 def default_cohort_id(cohorts: list[Cohort], module: Module) -> int | None:
