@@ -40,6 +40,8 @@ class Action(enum.StrEnum):
     ACCOUNT_REACTIVATED = "account_reactivated"
     ENROLLED = "enrolled"
     INVITATION_ACCEPTED = "invitation_accepted"
+    INVITATION_DECLINED = "invitation_declined"
+    MEMBER_REMOVED = "member_removed"
     EXPORT_DOWNLOADED = "export_downloaded"
     ESSAY_GRADED = "essay_graded"
     CERTIFICATE_ISSUED = "certificate_issued"
@@ -64,6 +66,8 @@ ACTION_LABELS = {
     Action.ACCOUNT_REACTIVATED: _l("Account reactivation"),
     Action.ENROLLED: _l("Enrolment or invitation to a cohort"),
     Action.INVITATION_ACCEPTED: _l("Acceptance of a cohort invitation"),
+    Action.INVITATION_DECLINED: _l("Refusal of a cohort invitation"),
+    Action.MEMBER_REMOVED: _l("Removal from a cohort or withdrawal of an invitation"),
     Action.EXPORT_DOWNLOADED: _l("Download of cohort results"),
     Action.ESSAY_GRADED: _l("Grading of written answers"),
     Action.CERTIFICATE_ISSUED: _l("Certificate issue"),
@@ -191,6 +195,8 @@ DETAIL_LABELS = {
     "score": _l("score"),
     "max_score": _l("out of"),
     "invited": _l("invited (joins on accepting)"),
+    "direct": _l("enrolled at once by an administrator"),
+    "withdrawn": _l("the invitation was withdrawn before an answer"),
     "new_account": _l("new account"),
     "modules": _l("modules"),
 }

@@ -338,6 +338,84 @@ def test_accepting_an_invitation_and_an_admin_confirming_one(app, admin, learner
     )
 
 
+def test_an_admins_roster_enrols_at_once_and_says_so(app, admin, make_user):
+    make_user(email="maria@example.org", profession=Profession.JUDGE)
+    cohort_id = make_cohort(app)
+    client = signed_in(app, admin)
+    preview = upload(client, cohort_id, ROSTER)
+    client.post(f"/cohorts/{cohort_id}/enrol/confirm", data={"payload": confirm_payload(preview)})
+    created, enrolled = rows(app, "enrolled")
+    assert created.target_email == "ivan@example.org" and created.details["new_account"] is True
+    assert (enrolled.actor_id, enrolled.target_email, enrolled.address) == (
+        admin.id,
+        "maria@example.org",
+        ADDRESS,
+    )
+    assert enrolled.details == {
+        "cohort_id": cohort_id, "via": "roster", "invited": False, "direct": True,
+    }  # fmt: skip
+    with app.test_request_context(headers=EN):
+        labels = dict(audit.readable_details(enrolled))
+    assert labels["enrolled at once by an administrator"] == ""
+    assert "invited (joins on accepting)" not in labels
+
+
+def pending_member(app, cohort_id: int, user_id: int) -> int:
+    with app.app_context():
+        enrol_users(cohort_id, [user_id], accepted=False)
+        db.session.commit()
+        return db.session.scalar(
+            select(CohortMember.id).where(
+                CohortMember.cohort_id == cohort_id, CohortMember.user_id == user_id
+            )
+        )
+
+
+def test_declining_an_invitation_is_recorded_once(app, learner):
+    cohort_id = make_cohort(app)
+    member_id = pending_member(app, cohort_id, learner.id)
+    client = signed_in(app, learner)
+    assert client.post(f"/account/invitations/{member_id}/decline").status_code == 302
+    declined = the_row(app, "invitation_declined")
+    assert (declined.actor_id, declined.target_type, declined.target_id) == (
+        learner.id,
+        "member",
+        member_id,
+    )
+    assert (declined.target_email, declined.address) == (learner.email, ADDRESS)
+    assert declined.details == {"cohort_id": cohort_id}
+    # Declined is answered: a second try is refused and records nothing.
+    assert client.post(f"/account/invitations/{member_id}/decline").status_code == 403
+    assert len(rows(app, "invitation_declined")) == 1
+    with app.app_context():
+        assert db.session.get(CohortMember, member_id).removed_at is not None
+
+
+def test_removing_a_member_and_withdrawing_an_invitation(app, trainer, learner, make_user):
+    invited = make_user(email="invited@example.org")
+    cohort_id = make_cohort(app, [trainer.id], [learner.id])
+    pending_member(app, cohort_id, invited.id)
+    client = signed_in(app, trainer)
+    for person in (learner, invited, learner):  # the second removal of the learner: no change
+        response = client.post(f"/cohorts/{cohort_id}/learners/{person.id}/remove")
+        assert response.status_code == 302
+    removed, withdrawn = rows(app, "member_removed")
+    assert (removed.actor_id, removed.target_type, removed.target_email, removed.address) == (
+        trainer.id,
+        "member",
+        learner.email,
+        ADDRESS,
+    )
+    assert removed.details == {"cohort_id": cohort_id, "withdrawn": False}
+    assert withdrawn.target_email == invited.email
+    assert withdrawn.details == {"cohort_id": cohort_id, "withdrawn": True}
+    with app.app_context():
+        removed_at = db.session.scalars(
+            select(CohortMember.removed_at).where(CohortMember.cohort_id == cohort_id)
+        ).all()
+    assert len(removed_at) == 2 and None not in removed_at
+
+
 def test_an_export_is_recorded_with_its_format(app, trainer, learner):
     cohort_id = make_cohort(app, [trainer.id], [learner.id])
     client = signed_in(app, trainer)

@@ -109,6 +109,10 @@ def decline(member_id: int):
     member = load_invitation(member_id)
     if ActionForm().validate_on_submit():
         decline_invitation(member)
+        audit.record(
+            audit.Action.INVITATION_DECLINED, actor=current_user, target=member,
+            cohort_id=member.cohort_id,
+        )  # fmt: skip
         db.session.commit()
         flash(_("You declined to join “%(name)s”.", name=member.cohort.name), "info")
     return redirect(url_for("account.invitations"))

@@ -108,7 +108,7 @@ def enrol_confirm(cohort_id: int):
     )  # fmt: skip
     audit.record_each(
         audit.Action.ENROLLED, current_user, result.enrolled, cohort_id=cohort.id, via="roster",
-        invited=not plan.direct,
+        invited=not plan.direct, direct=plan.direct,
     )  # fmt: skip
     db.session.commit()
     flash(enrolment_message(len(result.created), len(result.enrolled), plan.direct), "success")

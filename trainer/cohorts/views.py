@@ -352,7 +352,12 @@ def remove_learner(cohort_id: int, user_id: int):
     member = load_member(cohort, user_id)
     if ActionForm().validate_on_submit():
         pending = member.pending
-        remove_member(member)
+        if member.removed_at is None:  # removing twice changes nothing, so records nothing
+            remove_member(member)
+            audit.record(
+                audit.Action.MEMBER_REMOVED, actor=current_user, target=member,
+                cohort_id=cohort.id, withdrawn=pending,
+            )  # fmt: skip
         db.session.commit()
         if pending:  # the account's name is not the trainer's to see
             flash(_("The invitation to %(email)s was withdrawn.", email=member.user.email), "info")
