@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app trainer
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench translations extract-messages chromium db clean
 
@@ -21,7 +22,7 @@ db: $(VENV)/.installed
 	-$(FLASK) modules sync
 	$(FLASK) demo
 
-test: $(VENV)/.installed $(CATALOGUES) chromium
+test: $(VENV)/.installed $(CATALOGUES) chromium $(AXE)
 	bash scripts/test.sh
 
 # Trainer's pages against a bare Flask app under the same gunicorn settings, in one run.
@@ -62,5 +63,14 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium poppler-utils \
 			redis-server zbar-tools >/dev/null; }
 
+# axe-core, the accessibility checker the browser tests inject into Chromium: the version
+# pinned in tests/e2e/axe/package-lock.json, from the npm registry (Debian's npm if missing).
+$(AXE): tests/e2e/axe/package.json tests/e2e/axe/package-lock.json
+	@command -v npm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) instance/trainer.db* translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) instance/trainer.db* translations/*/LC_MESSAGES/*.mo tests/e2e/axe/node_modules
