@@ -57,6 +57,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_SLOWDOWN_SECONDS": 1.5,
         "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # A live class session left this long without a trainer's act is closed (classroom).
+        "CLASSROOM_IDLE_MINUTES": int(env.get("CLASSROOM_IDLE_MINUTES", "180")),
         "USERS_PER_PAGE": 25,
         "PASSWORD_HASH_METHOD": "scrypt",  # Werkzeug's default KDF; tests use a cheap one
         # Links in emails and on the command line start with this outside a request.

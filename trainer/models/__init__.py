@@ -2,6 +2,7 @@
 
 from trainer.models.audit import AuditEntry
 from trainer.models.certificates import Certificate
+from trainer.models.classroom import ClassParticipant, ClassSession, ClassVote
 from trainer.models.cohorts import Assignment, Cohort, CohortMember, cohort_trainers
 from trainer.models.content import Module, ModuleAsset, ModuleVersion
 from trainer.models.mail import CohortMailing, ReminderSent
@@ -16,6 +17,9 @@ __all__ = [
     "AttemptState",
     "AuditEntry",
     "Certificate",
+    "ClassParticipant",
+    "ClassSession",
+    "ClassVote",
     "Cohort",
     "CohortMailing",
     "CohortMember",

@@ -24,6 +24,7 @@ class Verb(enum.StrEnum):
     CHOSE = "chose"
     INITIALIZED = "initialized"
     EARNED = "earned"  # a certificate was issued
+    VOTED = "voted"  # a vote in a live class session (trainer/learning/classroom.py)
 
 
 class LearningEvent(db.Model):
