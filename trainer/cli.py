@@ -96,10 +96,12 @@ def reset_password_command(email):
     "--learners",
     type=click.IntRange(1, 100_000),
     default=None,
-    help="Also create a cohort of this many learners with progress in up to 5 synced modules.",
+    help="Also create this many learners in cohorts of 200 (a trainer per 5 cohorts), each "
+    "assigned every synced module, with progress and learning events.",
 )
 def demo_command(learners):
-    """Create the demo accounts (idempotent: existing ones are left as they are)."""
+    """Create the demo accounts (idempotent: existing ones are left as they are), and with
+    --learners demo cohorts (made once: a second run finds them and makes nothing)."""
     for email, name, role, profession, password in DEMO_ACCOUNTS:
         if accounts.find_by_email(email) is None:
             accounts.create_user(email, name, password, role, profession)
@@ -110,7 +112,7 @@ def demo_command(learners):
     if learners:
         from trainer.learning.demo_cohort import demo_cohort_command
 
-        demo_cohort_command(learners, trainer_email=DEMO_ACCOUNTS[1][0])
+        demo_cohort_command(learners, DEMO_ACCOUNTS[1][0], password=DEMO_ACCOUNTS[1][4])
 
 
 @click.command("backup")
