@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from trainer.admin import bp as admin_bp
     from trainer.auth import bp as auth_bp
     from trainer.certificates import bp as certificates_bp
+    from trainer.classroom import bp as classroom_bp
     from trainer.cohorts.views import bp as cohorts_bp
     from trainer.learn import bp as learn_bp
     from trainer.main import bp as main_bp
@@ -72,3 +73,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(cohorts_bp, url_prefix="/cohorts")
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(classroom_bp)

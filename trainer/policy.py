@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainer.extensions import db, login_manager
+from trainer.learning.classroom import refusal_to_join
 from trainer.learning.cohort_queries import runs_cohort, taught_learner_ids
 from trainer.models import CohortMember, Role, User
 
@@ -125,6 +126,30 @@ def _hands_reset_link(user: User, person: User | None = None) -> bool:
     return user.role == Role.TRAINER and person.role == Role.LEARNER and teaches(user, person.id)
 
 
+def _session_trainer(user: User, session=None) -> bool:
+    # A live class session's controls and projector are its trainer's alone.
+    return user.is_authenticated and session is not None and session.trainer_id == user.id
+
+
+def _in_session(user: User, seat=None) -> bool:
+    # target: a classroom Seat (the session, and the participant the request is, or None).
+    return seat is not None and seat.participant_id is not None
+
+
+def _follows_session(user: User, seat=None) -> bool:
+    # Its status: the participants (a guest by their browser's token) and its trainer.
+    return seat is not None and (_in_session(user, seat) or _session_trainer(user, seat.session))
+
+
+def _reviews_session(user: User, seat=None) -> bool:
+    # The debrief: those in the room, its trainer, admins and the trainers of its cohort.
+    if seat is None:
+        return False
+    if _follows_session(user, seat) or _admin(user):
+        return True
+    return seat.session.cohort is not None and _runs_cohort(user, seat.session.cohort)
+
+
 RULES: dict[str, Callable[..., bool]] = {
     "account.view": _signed_in,
     "account.edit": _signed_in,
@@ -181,6 +206,19 @@ RULES: dict[str, Callable[..., bool]] = {
     ),
     # Pairing a judge's runs of a linked case with an officer's run (target: the cohort).
     "scenarios.pair": _runs_cohort,
+    # Classroom mode (trainer/classroom): a trainer starts a live session (for a cohort they
+    # run, or for anyone with its code); learners, and guests where allowed, join and vote.
+    "classroom.start": lambda user, cohort=None: _trainer_or_admin(user) and (
+        cohort is None or _runs_cohort(user, cohort)
+    ),
+    "classroom.list": _trainer_or_admin,  # the list shows their sessions and their cohorts'
+    "classroom.control": _session_trainer,
+    "classroom.join": lambda user, session=None: (
+        session is not None and refusal_to_join(session, user) is None
+    ),
+    "classroom.vote": _in_session,
+    "classroom.follow": _follows_session,
+    "classroom.debrief": _reviews_session,
     # cohort rules
     "cohorts.list": _trainer_or_admin,
     "cohorts.create": _trainer_or_admin,

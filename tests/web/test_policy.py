@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from tests.conftest import sign_in, sync_example
 from tests.quiz_helpers import policy_attempts
 from tests.web.certificates_support import complete_example
+from tests.web.test_classroom import policy_class_session
 from tests.web.test_cohorts import make_cohort, policy_cohort
 from trainer.extensions import db
 from trainer.learning.enrolment import enrol_users
@@ -19,6 +20,8 @@ OWN_ATTEMPT = {ANON: LOGIN, LEARNER: OK, TRAINER: FORBIDDEN, ADMIN: FORBIDDEN}
 TRAINERS = {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: OK, ADMIN: OK}
 # A cohort run by another trainer: the matrix's trainer is refused, admins are not.
 NOT_THEIR_COHORT = {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: OK}
+# A live class session's controls: its trainer's alone, not even an admin's.
+NOT_THE_SESSION_TRAINER = {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: FORBIDDEN, ADMIN: FORBIDDEN}
 
 # (method, path) -> expected status per role. "{other}" is another user's id.
 MATRIX = {
@@ -191,6 +194,50 @@ MATRIX = {
         TRAINER: FORBIDDEN,
         ADMIN: 404,
     },
+    # Classroom mode (tests/web/test_classroom.py): "{class}" is an open session of the
+    # cohort run by another trainer, who alone controls it; only members join, guests are not
+    # allowed; its debrief opens when it ends (an admin is sent back to the session till then).
+    ("GET", "/class"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
+    ("GET", "/class/sessions"): TRAINERS,
+    # Without ?module=...&scenario=... there is nothing to start.
+    ("GET", "/class/new"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: 404, ADMIN: 404},
+    ("POST", "/class/new"): {ANON: LOGIN, LEARNER: FORBIDDEN, TRAINER: 404, ADMIN: 404},
+    ("GET", "/class/{class}"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("POST", "/class/{class}/join"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("POST", "/class/{class}/vote"): {
+        ANON: FORBIDDEN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("GET", "/class/{class}/status.json"): {
+        ANON: FORBIDDEN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: FORBIDDEN,
+    },
+    ("GET", "/class/{class}/control"): NOT_THE_SESSION_TRAINER,
+    ("GET", "/class/{class}/projector"): NOT_THE_SESSION_TRAINER,
+    ("POST", "/class/{class}/close"): NOT_THE_SESSION_TRAINER,
+    ("POST", "/class/{class}/reveal"): NOT_THE_SESSION_TRAINER,
+    ("POST", "/class/{class}/advance"): NOT_THE_SESSION_TRAINER,
+    ("POST", "/class/{class}/end"): NOT_THE_SESSION_TRAINER,
+    ("GET", "/class/{class}/debrief"): {
+        ANON: LOGIN,
+        LEARNER: FORBIDDEN,
+        TRAINER: FORBIDDEN,
+        ADMIN: 302,
+    },
     # certificates: "{certificate}" belongs to the "other" learner, "{code}" is its code
     ("GET", "/verify"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
     ("GET", "/verify/{code}"): {ANON: OK, LEARNER: OK, TRAINER: OK, ADMIN: OK},
@@ -222,6 +269,7 @@ PLACEHOLDERS = {
     "{attempt}": "<int:attempt_id>",
     "{submitted}": "<int:attempt_id>",
     "{code}": "<code>",
+    "{class}": "<code>",
     "{signed}": "<token>",
     "{token}": "<token>",
     "{certificate}": "<int:certificate_id>",
@@ -272,6 +320,7 @@ def test_route_access_by_role(make_app, make_user, route):
     attempt, submitted = policy_attempts(app, users[LEARNER].id, users[TRAINER].id)
     cohort, assignment = policy_cohort(app, other.id)
     invitation = invite(app, cohort, users[LEARNER].id)
+    class_code = policy_class_session(app, cohort)
     method, path = route
     for role, expected in MATRIX[route].items():
         client = app.test_client()
@@ -291,6 +340,7 @@ def test_route_access_by_role(make_app, make_user, route):
             invitation=invitation,
             signed="not-a-token",
             token="not-a-reset-link",
+            **{"class": class_code},
         )
         response = client.open(url, method=method, data={})
         if expected == OK and (method == "POST" or "/done" in path):

@@ -69,6 +69,14 @@ class Refused(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Seat:
+    """Who a request is in a session: the participant's id, or None (trainer/policy.py)."""
+
+    session: ClassSession
+    participant_id: int | None
+
+
 # Codes -------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,500 @@
+"""Classroom mode pages: start a live session, the trainer's controls, the projector, the
+participant's phone page, the status poll, the debrief and the list of sessions.
+
+Views load the session by its code, authorize (trainer/policy.py), call the state machine
+(trainer/learning/classroom.py), commit once and redirect or render. Participant and
+projector pages refresh themselves: with JavaScript (static/classroom.js) by polling the
+status endpoint and reloading when the trial moves; without it, by a meta refresh, left out
+where a ruling form is open (a refresh would throw away what was typed).
+"""
+
+import base64
+import hmac
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from reportlab.graphics import renderSVG
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
+
+from trainer.classroom import bp
+from trainer.classroom.forms import REFUSALS, AdvanceForm, JoinForm, StartForm, StepForm
+from trainer.extensions import db, login_manager
+from trainer.forms import ActionForm
+from trainer.inputs import db_int
+from trainer.learn.views import load_module
+from trainer.learning import classroom as room
+from trainer.learning import scenarios as engine
+from trainer.learning.content import content_of
+from trainer.models import ClassParticipant, ClassSession, Cohort, Profession, Role, cohort_trainers
+from trainer.models.classroom import Phase
+from trainer.policy import authorize, can, require
+from trainer.scenarios.forms import RULING_ERRORS
+
+SEATS = "class_seats"  # in the signed session cookie: {session id: participant id}
+GUESTS = "class_guests"  # {session id: a guest's token}
+REFRESH_SECONDS = 4
+QR_SIZE = 240
+
+
+# Loading -------------------------------------------------------------------------------------
+
+
+def load(code: str) -> ClassSession:
+    """The session with this code (typed in any case), closed first if it has been idle."""
+    live = room.find_session(code)
+    if live is None:
+        abort(404)
+    if room.expire_if_idle(live, current_app.config["CLASSROOM_IDLE_MINUTES"]):
+        db.session.commit()
+    return live
+
+
+def remembered(live: ClassSession) -> int | None:
+    """The participant id this browser joined the session as (no query)."""
+    return cookie.get(SEATS, {}).get(str(live.id))
+
+
+def remember(live: ClassSession, seat: ClassParticipant, token: str | None) -> None:
+    cookie[SEATS] = {**cookie.get(SEATS, {}), str(live.id): seat.id}
+    if token:
+        cookie[GUESTS] = {**cookie.get(GUESTS, {}), str(live.id): token}
+
+
+def participant(live: ClassSession) -> ClassParticipant | None:
+    """The request's seat: the signed-in user's, or the guest's whose token the cookie holds."""
+    token = cookie.get(GUESTS, {}).get(str(live.id))
+    seat = room.participant_of(live, current_user, token)
+    if seat is not None and remembered(live) != seat.id:
+        remember(live, seat, None)
+    return seat
+
+
+def seat_of(live: ClassSession, seat: ClassParticipant | None) -> room.Seat:
+    return room.Seat(live, seat.id if seat else None)
+
+
+def signed_in_trainer(live: ClassSession):
+    """Sign-in first, then the session's trainer alone (policy: classroom.control)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    authorize("classroom.control", live)
+    return None
+
+
+# Rendering -----------------------------------------------------------------------------------
+
+
+def order_keys(live: ClassSession, node_id: str, part: str = "") -> list[bytes]:
+    """One key per session and node: the whole room (and the projector) sees one order."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    message = f"class-order:{live.id}:{node_id}:{part}".encode()
+    return [hmac.new(secret, message, "sha256").digest()]
+
+
+def node_context(live: ClassSession, scenario) -> dict:
+    node = engine.node_of(scenario, live.node_id)
+    choices, options = [], {}
+    if node.type == "decision":
+        choices = engine.shown_choices(node, live.state, order_keys(live, node.id))
+    elif node.type == "ruling":
+        options = engine.shown_options(node, lambda field_id: order_keys(live, node.id, field_id))
+    return {"node": node, "choices": choices, "options": options}
+
+
+def page(template: str, live: ClassSession, scenario, status: int = 200, headers=None, **context):
+    """Render with what every classroom page uses: the content helpers of the scenario pages
+    (markdown in the page's language or a given one, references, the case file)."""
+    content = content_of(live.version)
+    lang = str(get_locale())
+    reference_ids = tuple(ref.id for ref in content.meta.references)
+    html = render_template(
+        f"classroom/{template}",
+        live=live,
+        content=content,
+        scenario=scenario,
+        case_documents=engine.shown_documents(scenario, live.state),
+        md=lambda text, in_lang=None: engine.text_html(
+            text.get(in_lang or lang), in_lang or lang, reference_ids
+        ),
+        references={ref.id: ref for ref in content.meta.references},
+        professions=list(Profession),
+        **context,
+    )
+    return html, status, {"Cache-Control": "no-store", **(headers or {})}
+
+
+def qr_data_uri(url: str) -> str:
+    """The join link as a QR code (the certificates' widget), inlined as an SVG image."""
+    widget = QrCodeWidget(url, barLevel="M", barBorder=2)
+    x0, y0, x1, y1 = widget.getBounds()
+    scale = [QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0]
+    drawing = Drawing(QR_SIZE, QR_SIZE, transform=scale)
+    drawing.add(widget)
+    svg = renderSVG.drawToString(drawing).encode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+
+
+def join_url(live: ClassSession) -> str:
+    return url_for(".participant_page", code=live.code, _external=True)
+
+
+# Starting and listing ------------------------------------------------------------------------
+
+
+def taught_cohorts() -> list[Cohort]:
+    query = select(Cohort).order_by(Cohort.name)
+    if current_user.role != Role.ADMIN:
+        query = query.join(cohort_trainers).where(cohort_trainers.c.user_id == current_user.id)
+    return list(db.session.scalars(query))
+
+
+@bp.route("/class/new", methods=["GET", "POST"])
+@require("classroom.list")
+def start():
+    """Start a live session of a scenario (?module=<slug>&scenario=<id>[&cohort=<id>])."""
+    module = load_module(request.args.get("module", ""))
+    version = module.latest_version
+    scenario = content_of(version).scenarios.get(request.args.get("scenario", ""))
+    if scenario is None:
+        abort(404)
+    cohorts = taught_cohorts()
+    form = StartForm(cohort=request.args.get("cohort", 0, type=db_int))
+    form.cohort.choices = [SelectChoice(0, _l("Anyone with the code"))] + [
+        SelectChoice(c.id, c.name) for c in cohorts
+    ]
+    if form.validate_on_submit():
+        cohort = db.session.get(Cohort, form.cohort.data) if form.cohort.data else None
+        authorize("classroom.start", cohort)
+        if cohort is not None and form.allow_guests.data:
+            form.allow_guests.errors = [_l("Guests may join only a session open to anyone.")]
+        else:
+            live = room.start_session(
+                current_user, version, scenario, cohort, bool(form.allow_guests.data)
+            )
+            db.session.commit()
+            return redirect(url_for(".control", code=live.code), 303)
+    status = 400 if form.errors else 200
+    return render_template(
+        "classroom/start.html", form=form, module=module, scenario=scenario
+    ), status
+
+
+@bp.route("/class/sessions")
+@require("classroom.list")
+def sessions():
+    """The trainer's sessions and those of the cohorts they run (admins: all), newest first;
+    `?cohort=<id>` shows one cohort's."""
+    query = select(ClassSession).order_by(ClassSession.started_at.desc(), ClassSession.id.desc())
+    cohort_id = request.args.get("cohort", type=db_int)
+    if current_user.role != Role.ADMIN:
+        taught = select(cohort_trainers.c.cohort_id).where(
+            cohort_trainers.c.user_id == current_user.id
+        )
+        query = query.where(
+            or_(ClassSession.trainer_id == current_user.id, ClassSession.cohort_id.in_(taught))
+        )
+    if cohort_id is not None:
+        query = query.where(ClassSession.cohort_id == cohort_id)
+    found = list(db.session.scalars(query.limit(200)))
+    titles = {s.id: content_of(s.version).scenarios[s.scenario_id].title for s in found}
+    return render_template("classroom/sessions.html", found=found, titles=titles)
+
+
+# The participant's phone -----------------------------------------------------------------------
+
+
+@bp.route("/class", methods=["GET"])
+def enter():
+    """Join by typing the code (?code=...); the QR code leads to /class/<code> directly."""
+    typed = request.args.get("code")
+    if typed is not None:
+        code = room.normalize_code(typed)
+        if code is not None:
+            return redirect(url_for(".participant_page", code=code))
+        flash(_l("A session code has six letters and digits, as shown on the screen."), "error")
+    return render_template("classroom/enter.html", typed=typed or "")
+
+
+@bp.route("/class/<code>")
+def participant_page(code: str):
+    live = load(code)
+    seat = participant(live)
+    if seat is None:
+        return join_page(live)
+    return seat_page(live, seat)
+
+
+def join_page(live: ClassSession, form: JoinForm | None = None, status: int = 200):
+    if not can(current_user, "classroom.join", live):
+        reason = room.refusal_to_join(live, current_user)
+        if reason == "guests-not-allowed":
+            return login_manager.unauthorized()
+        if reason != "closed":
+            abort(403)
+    scenario = room.scenario_of(live)
+    return page("join.html", live, scenario, status, form=form or JoinForm(formdata=None))
+
+
+def seat_page(live: ClassSession, seat: ClassParticipant, errors=None, status: int = 200):
+    scenario = room.scenario_of(live)
+    context = node_context(live, scenario)
+    ballot = next((b for b in room.votes_at(live, live.steps) if b.participant_id == seat.id), None)
+    ruling_open = live.open and live.phase == Phase.VOTING and context["node"].type == "ruling"
+    revealed = live.open and live.phase == Phase.REVEALED
+    tally = room.room_tally(scenario, room.votes_at(live, live.steps)) if revealed else None
+    entered = request.form if errors else own_values(ballot)
+    return page(
+        "participant.html",
+        live,
+        scenario,
+        status,
+        seat=seat,
+        ballot=ballot,
+        tally=tally,
+        form=StepForm(formdata=None, step=live.steps),
+        errors={k: RULING_ERRORS[v] for k, v in (errors or {}).items()},
+        entered=entered,
+        meta_refresh=live.open and not ruling_open,
+        **context,
+    )
+
+
+def own_values(ballot) -> dict:
+    """The ruling form pre-filled with the participant's vote, to change it."""
+    values = (ballot.values or {}) if ballot else {}
+    return {f"f-{k}": format_value(v) for k, v in values.items()}
+
+
+def format_value(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@bp.route("/class/<code>/join", methods=["POST"])
+def join(code: str):
+    live = load(code)
+    form = JoinForm()
+    if not can(current_user, "classroom.join", live):
+        return join_page(live)
+    if not form.validate_on_submit():
+        return join_page(live, form, 400)
+    try:
+        seat, token = room.join(
+            live,
+            current_user,
+            str(get_locale()),
+            form.name.data,
+            Profession(form.profession.data),
+        )
+    except room.Refused as refused:
+        form.name.errors = [REFUSALS[refused.reason]]
+        return join_page(live, form, 400)
+    db.session.commit()
+    remember(live, seat, token)
+    return redirect(url_for(".participant_page", code=live.code), 303)
+
+
+@bp.route("/class/<code>/vote", methods=["POST"])
+def vote(code: str):
+    live = load(code)
+    seat = participant(live)
+    authorize("classroom.vote", seat_of(live, seat))
+    form = StepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    scenario = room.scenario_of(live)
+    node = engine.node_of(scenario, live.node_id)
+    ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
+    try:
+        room.vote(live, scenario, seat, form.step.data, request.form.get("choice"), ruling)
+    except engine.RulingInvalid as invalid:
+        return seat_page(live, seat, invalid.errors, 400)
+    except room.Refused as refused:
+        flash(REFUSALS[refused.reason], "error")
+    else:
+        db.session.commit()
+        flash(_l("Your vote is counted. You may change it until the vote closes."), "success")
+    return redirect(url_for(".participant_page", code=live.code), 303)
+
+
+@bp.route("/class/<code>/status.json")
+def status(code: str):
+    """Where the trial stands, for polling: one query (the session by its unique code), no
+    template. The ETag is the row version: an unchanged session answers 304."""
+    live = load(code)
+    if not can(current_user, "classroom.follow", room.Seat(live, remembered(live))):
+        abort(403)
+    body = {
+        "status": live.status.value,
+        "phase": live.phase.value,
+        "node": live.node_id,
+        "step": live.steps,
+        "version": live.row_version,
+    }
+    response = current_app.response_class(json.dumps(body), mimetype="application/json")
+    response.set_etag(str(live.row_version))
+    response.cache_control.no_cache = True
+    response.cache_control.private = True
+    response.cache_control.max_age = 0
+    return response.make_conditional(request)
+
+
+# The trainer's controls and the projector ------------------------------------------------------
+
+
+@bp.route("/class/<code>/control")
+def control(code: str):
+    live = load(code)
+    return signed_in_trainer(live) or control_page(live)
+
+
+def control_page(live: ClassSession, errors=None, status: int = 200):
+    scenario = room.scenario_of(live)
+    context = node_context(live, scenario)
+    ballots = room.votes_at(live, live.steps)
+    node = context["node"]
+    votes_here = node.type in ("decision", "ruling")
+    seats = db.session.scalars(
+        select(ClassParticipant)
+        .where(ClassParticipant.session_id == live.id)
+        .order_by(ClassParticipant.id)
+    ).all()
+    return page(
+        "control.html",
+        live,
+        scenario,
+        status,
+        seats=seats,
+        tally=room.room_tally(scenario, ballots),
+        majority=room.majority(node, ballots) if votes_here else None,
+        form=StepForm(formdata=None, step=live.steps),
+        end_form=ActionForm(),
+        errors={k: RULING_ERRORS[v] for k, v in (errors or {}).items()},
+        entered=request.form if errors else {},
+        join_url=join_url(live),
+        **context,
+    )
+
+
+def trainer_act(code: str, act):
+    """Run a trainer's act on the session: refusals are flashed, the page shows the result."""
+    live = load(code)
+    denied = signed_in_trainer(live)
+    if denied:
+        return denied
+    form = StepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        act(live, form.step.data)
+    except room.Refused as refused:
+        flash(REFUSALS[refused.reason], "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".control", code=live.code), 303)
+
+
+@bp.route("/class/<code>/close", methods=["POST"])
+def close_vote(code: str):
+    return trainer_act(code, room.close_vote)
+
+
+@bp.route("/class/<code>/reveal", methods=["POST"])
+def reveal(code: str):
+    return trainer_act(code, room.reveal)
+
+
+@bp.route("/class/<code>/advance", methods=["POST"])
+def advance(code: str):
+    live = load(code)
+    denied = signed_in_trainer(live)
+    if denied:
+        return denied
+    form = AdvanceForm()
+    if not form.validate_on_submit():
+        abort(400)
+    scenario = room.scenario_of(live)
+    node = engine.node_of(scenario, live.node_id)
+    ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
+    try:
+        room.advance(
+            live, scenario, form.step.data, form.by.data, request.form.get("choice"), ruling
+        )
+    except engine.RulingInvalid as invalid:
+        return control_page(live, invalid.errors, 400)
+    except room.Refused as refused:
+        flash(REFUSALS[refused.reason], "error")
+    except engine.ScenarioError:
+        flash(REFUSALS["not-offered"], "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".control", code=live.code), 303)
+
+
+@bp.route("/class/<code>/end", methods=["POST"])
+def end(code: str):
+    live = load(code)
+    denied = signed_in_trainer(live)
+    if denied:
+        return denied
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        room.end_session(live)
+    except room.Refused as refused:
+        flash(REFUSALS[refused.reason], "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".debrief", code=live.code), 303)
+
+
+@bp.route("/class/<code>/projector")
+def projector(code: str):
+    """The room's screen: the code and QR code, the node, the choices; the distribution once
+    revealed. `?both=1` shows the Russian and English texts side by side."""
+    live = load(code)
+    denied = signed_in_trainer(live)
+    if denied:
+        return denied
+    scenario = room.scenario_of(live)
+    revealed = live.open and live.phase == Phase.REVEALED
+    return page(
+        "projector.html",
+        live,
+        scenario,
+        tally=room.room_tally(scenario, room.votes_at(live, live.steps)) if revealed else None,
+        voters=len(room.votes_at(live, live.steps)),
+        both=request.args.get("both") == "1",
+        join_url=join_url(live),
+        qr=qr_data_uri(join_url(live)),
+        meta_refresh=live.open,
+        **node_context(live, scenario),
+    )
+
+
+# The debrief ---------------------------------------------------------------------------------
+
+
+@bp.route("/class/<code>/debrief")
+def debrief(code: str):
+    """After the session: the room's path against the expert path, the vote at each step."""
+    live = load(code)
+    seat = participant(live) if current_user.is_authenticated else None
+    seat_id = seat.id if seat else remembered(live)
+    if not current_user.is_authenticated and seat_id is None:
+        return login_manager.unauthorized()
+    authorize("classroom.debrief", room.Seat(live, seat_id))
+    if live.open:
+        flash(_l("The debrief opens when the trial ends."), "info")
+        own = current_user.is_authenticated and live.trainer_id == current_user.id
+        target = ".control" if own else ".participant_page"
+        return redirect(url_for(target, code=live.code))
+    scenario = room.scenario_of(live)
+    return page("debrief.html", live, scenario, result=room.class_debrief(live, scenario))
