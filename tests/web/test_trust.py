@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import sign_in
 from tests.quiz_helpers import enrol, sync_quiz
-from tests.web.test_quiz import BASE, JSON, NO_ESSAY, saved, start, url
+from tests.web.test_quiz import BASE, JSON, NO_ESSAY, right_form, saved, start, url
 from trainer.extensions import db
 from trainer.learning.dashboard import csv_bytes
 from trainer.models import LearningEvent, Role, Verb
@@ -70,6 +70,27 @@ def test_a_page_older_than_the_stored_answer_does_not_overwrite_it(app, learner_
     assert "changed in another window" in html
     assert 'name="revision-first-priority" value="1"' in html
     assert 'value="safety" checked' in html
+
+
+def test_an_answer_sent_again_after_a_lost_reply_is_saved_not_stale(app, learner_client):
+    """A worker killed after storing an autosave and before answering: the browser sends the
+    same answers again with the revisions it had. Every type of answer finds itself stored."""
+    _learner, client = learner_client
+    attempt_id = start(client)
+    form = right_form(app, attempt_id)  # every question, as the page showed them: revision 0
+    assert client.post(url(attempt_id), data=form, headers=JSON).status_code == 200
+    stored = saved(app, attempt_id)
+    again = client.post(url(attempt_id), data=form, headers=JSON)
+    assert again.status_code == 200, again.json
+    assert sorted(again.json["saved"]) == sorted(form["shown"])
+    assert set(again.json["revisions"].values()) == {1}  # nothing was written twice
+    assert saved(app, attempt_id) == stored
+    assert answered_events(app) == len(form["shown"])
+    # Another answer from that old page is still a conflict, not an overwrite.
+    other = {"shown": "first-priority", "a.first-priority": "paperwork"}
+    response = client.post(url(attempt_id), data=other, headers=JSON)
+    assert response.status_code == 422 and response.json["saved"] == []
+    assert saved(app, attempt_id) == stored
 
 
 @pytest.mark.parametrize("digit", ["²", "①", "١"])

@@ -190,7 +190,8 @@ def save_answers(
     """Save the answers to the questions `shown` on the page; a blank one clears its answer.
 
     `seen` holds the revision of each stored answer when the page was rendered (0: none); an
-    answer stored since then is not overwritten by that page. None: the caller works on the
+    answer stored since then is not overwritten by that page (the same answer sent again is
+    simply saved). None: the caller works on the
     answers as stored now (no page was shown). A question that is not in the
     attempt refuses the whole request; an invalid or stale answer is refused alone, and the
     learner's other answers are saved.
@@ -208,17 +209,18 @@ def save_answers(
     for question_id in dict.fromkeys(shown):
         question = questions[question_id]
         stored = existing.get(question_id)
-        if revision_of(stored) != seen.get(question_id, 0):
-            result.stale.append(question_id)
-            result.errors[question_id] = STALE_MESSAGE
-            continue
         try:
             response = grading.type_of(question).parse(question, attempt.layout(question_id), form)
         except grading.InvalidAnswer as error:
-            result.errors[question_id] = error.message
-            continue
-        _store(attempt, stored, question_id, response, now)
-        result.saved.append(question_id)
+            response = error
+        if _conflicts(stored, seen.get(question_id, 0), response):
+            result.stale.append(question_id)
+            result.errors[question_id] = STALE_MESSAGE
+        elif isinstance(response, grading.InvalidAnswer):
+            result.errors[question_id] = response.message
+        else:
+            _store(attempt, stored, question_id, response, now)
+            result.saved.append(question_id)
     first = [a.question_id for a in attempt.answers if a.question_id not in existing]
     _record_first_answers(attempt, first)
     db.session.flush()
@@ -230,6 +232,17 @@ STALE_MESSAGE = _l(
     "This answer was changed in another window after this page was opened, so it was not "
     "overwritten. Reload the page to see the saved answer."
 )
+
+
+def _conflicts(stored: QuizAnswer | None, seen_revision: int, response) -> bool:
+    """Whether the answer was stored after the page was shown (in another tab), as something
+    other than what the page sends now: then the page must not overwrite it. The same answer
+    sent again, after a connection lost before its reply, finds itself stored: no conflict."""
+    if revision_of(stored) == seen_revision:
+        return False
+    return isinstance(response, grading.InvalidAnswer) or response != (
+        stored.response if stored is not None else None
+    )
 
 
 def revision_of(answer: QuizAnswer | None) -> int:
