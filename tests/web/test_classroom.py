@@ -264,7 +264,11 @@ def test_the_status_poll_is_one_query_and_answers_304_until_the_trial_moves(app,
     moved = guest.get(f"/class/{code}/status.json", headers={"If-None-Match": etag})
     assert moved.status_code == 200 and moved.json["node"] == "decide"
     assert client_for(app).get(f"/class/{code}/status.json").status_code == 403
-    assert trainer.get(f"/class/{code}/status.json").status_code == 200
+    # The trainer's poll also counts the votes at the current step and the participants.
+    assert trainer.get(f"/class/{code}/status.json").json["room"] == "0/1"
+    act(guest, code, "vote", 1, choice="leave")
+    assert trainer.get(f"/class/{code}/status.json").json["room"] == "1/1"
+    assert "room" not in guest.get(f"/class/{code}/status.json").json
 
 
 def test_an_idle_session_is_closed_when_next_looked_at(app, people):

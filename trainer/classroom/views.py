@@ -326,8 +326,11 @@ def vote(code: str):
 
 @bp.route("/class/<code>/status.json")
 def status(code: str):
-    """Where the trial stands, for polling: one query (the session by its unique code), no
-    template. The ETag is the row version: an unchanged session answers 304."""
+    """Where the trial stands, for polling: for a participant one query (the session by its
+    unique code), no template. The ETag is the row version: an unchanged session answers 304.
+    The session's trainer (their controls and projector) also gets "room": the votes at the
+    current step and the participants ("2/3"), to see them arrive: one more query, for one
+    person."""
     live = load(code)
     if not can(current_user, "classroom.follow", room.Seat(live, remembered(live))):
         abort(403)
@@ -338,8 +341,12 @@ def status(code: str):
         "step": live.steps,
         "version": live.row_version,
     }
+    tag = str(live.row_version)
+    if can(current_user, "classroom.control", live):
+        body["room"] = "{}/{}".format(*room.room_counts(live))
+        tag += f"-{body['room']}"
     response = current_app.response_class(json.dumps(body), mimetype="application/json")
-    response.set_etag(str(live.row_version))
+    response.set_etag(tag)
     response.cache_control.no_cache = True
     response.cache_control.private = True
     response.cache_control.max_age = 0
@@ -465,12 +472,14 @@ def projector(code: str):
         return denied
     scenario = room.scenario_of(live)
     revealed = live.open and live.phase == Phase.REVEALED
+    voters, seats = room.room_counts(live)
     return page(
         "projector.html",
         live,
         scenario,
         tally=room.room_tally(scenario, room.votes_at(live, live.steps)) if revealed else None,
-        voters=len(room.votes_at(live, live.steps)),
+        voters=voters,
+        room_count=f"{voters}/{seats}",
         both=request.args.get("both") == "1",
         join_url=join_url(live),
         qr=qr_data_uri(join_url(live)),

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from trainer.content.schema import DecisionNode, RulingNode, Scenario
 from trainer.extensions import db
@@ -377,6 +377,16 @@ def votes_at(session: ClassSession, step: int) -> list[ClassVote]:
             .order_by(ClassVote.id)
         )
     )
+
+
+def room_counts(session: ClassSession) -> tuple[int, int]:
+    """(votes at the current step, participants), counted in one query."""
+    votes = select(func.count(ClassVote.id)).where(
+        ClassVote.session_id == session.id, ClassVote.step == session.steps
+    )
+    seats = select(func.count(ClassParticipant.id)).where(ClassParticipant.session_id == session.id)
+    row = db.session.execute(select(votes.scalar_subquery(), seats.scalar_subquery())).one()
+    return row[0], row[1]
 
 
 @dataclass
