@@ -120,3 +120,28 @@ def test_a_demo_cohorts_dashboard_makes_the_queries_of_a_small_cohorts(app):
         queries[cohort_id] = len(statements)
     assert queries[big] == queries[small] <= 10, queries
     assert "Learners 1–50 of 200 shown" in response.text
+
+
+def test_the_migration_makes_the_dashboards_indexes(make_app):
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+
+    app = make_app(create_schema=False)
+    with app.app_context():
+        upgrade()
+        found = {
+            index["name"]: index
+            for table in ("learning_events", "progress", "cohort_members")
+            for index in inspect(db.engine).get_indexes(table)
+        }
+        dialect = db.engine.dialect.name
+    quiz_results = found["ix_learning_events_quiz_results"]
+    assert quiz_results["column_names"] == ["user_id", "module_version_id", "object_id"]
+    assert found["ix_progress_user_module_status"]["column_names"][:3] == [
+        "user_id", "module_id", "status",
+    ]  # fmt: skip
+    assert found["ix_cohort_members_user_id"]["column_names"] == ["user_id"]
+    if dialect == "postgresql":  # partial, and covering the id
+        assert "passed" in quiz_results["dialect_options"]["postgresql_where"]
+        covering = found["ix_progress_user_module_status"]["dialect_options"]
+        assert covering["postgresql_include"] == ["id"]

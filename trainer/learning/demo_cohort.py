@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 import click
-from sqlalchemy import JSON, Enum, Table, func, insert, select
+from sqlalchemy import JSON, Enum, Table, func, insert, select, text
 
 from trainer.accounts import create_user, find_by_email
 from trainer.extensions import db
@@ -58,6 +58,7 @@ PROFESSION_WEIGHTS = {
 }
 COHORT_SIZE = 200
 COHORTS_PER_TRAINER = 5
+CHANGED_ANSWERS = 0.4  # the share of quiz answers changed once after the first autosave
 NAME_PREFIX = "Демо-группа"  # how a second `flask demo --learners` run finds the first's
 
 
@@ -136,17 +137,19 @@ def build_demo_cohort(
             for i, m in enumerate(modules)
         ],
     )  # fmt: skip
-    user_ids = insert_learners(cohort.id, learners, rng)
+    learners_made = insert_learners(cohort.id, learners, rng)
+    user_ids = [uid for uid, _profession in learners_made]
     db.session.execute(
         insert(CohortMember),
         [{"cohort_id": cohort.id, "user_id": uid, "joined_at": utcnow()} for uid in user_ids],
     )
-    made = insert_progress(user_ids, modules, cohort.starts_on, rng)
+    made = insert_progress(learners_made, modules, cohort.starts_on, rng)
     made.update(cohorts=1, learners=len(user_ids), assignments=len(modules))
     return cohort, made
 
 
-def insert_learners(cohort_id: int, count: int, rng: random.Random) -> list[int]:
+def insert_learners(cohort_id: int, count: int, rng: random.Random) -> list[tuple]:
+    """(id, profession) of `count` new learners, in the order made."""
     now = utcnow()
     professions = list(PROFESSION_WEIGHTS)
     weights = list(PROFESSION_WEIGHTS.values())
@@ -166,19 +169,21 @@ def insert_learners(cohort_id: int, count: int, rng: random.Random) -> list[int]
             }
         )
     returning = insert(User).returning(User.id, sort_by_parameter_order=True)
-    return list(db.session.scalars(returning, rows))
+    ids = db.session.scalars(returning, rows)
+    return [(uid, row["profession"]) for uid, row in zip(ids, rows, strict=True)]
 
 
 def insert_progress(
-    user_ids: list[int], modules: list[DemoModule], start: date, rng: random.Random
+    learners: list[tuple], modules: list[DemoModule], start: date, rng: random.Random
 ) -> Counter:
-    """Progress rows, events and finished scenario runs of the learners, about four in five
-    of whom started each module; how many of each were inserted."""
+    """Progress rows, events and finished scenario runs of the learners (id, profession):
+    nine in ten of those a module is written for started it (the others cannot open it);
+    how many of each were inserted."""
     progress_rows, events, runs = [], [], []
     for demo in modules:
         module, meta = demo.module, demo.content.meta
-        for user_id in user_ids:
-            if rng.random() < 0.2:
+        for user_id, profession in learners:
+            if profession not in meta.audience or rng.random() < 0.1:
                 continue  # not started
             state, scored = demo_state(requirements(meta), rng, demo.players)
             done = is_complete(meta, state)
@@ -345,15 +350,21 @@ class Trail:
         return self.events
 
     def quiz(self, quiz, score: int, passed: bool, rng) -> None:
-        """An attempt with an answer event per drawn question; a third of the failed quizzes
-        were failed twice, so that the dashboard's "failed a quiz twice" has learners."""
-        scores = [score] if passed or score % 3 else [max(score - 10, 0), score]
-        for number, result in enumerate(scores, start=1):
+        """Attempts with an answer event per autosave of each drawn question (some answers
+        were changed, so saved twice). A third of the quizzes took an
+        attempt more: a failed one before the pass, or a second failure, so that the
+        dashboard's "failed a quiz twice" has learners."""
+        attempts = [(score, passed)]
+        if score % 3 == 0:
+            attempts.insert(0, (max(score - 10 if not passed else score // 2, 0), False))
+        for number, (result, success) in enumerate(attempts, start=1):
             self.add(Verb.ATTEMPTED, f"/quiz/{quiz.id}", {"attempt": number})
             for index in drawn(quiz, rng):
                 question = quiz.questions[index].id
-                self.add(Verb.ANSWERED, f"/quiz/{quiz.id}/{question}", {"attempt": number})
-            verb = Verb.PASSED if passed else Verb.FAILED
+                for _save in range(1 + (rng.random() < CHANGED_ANSWERS)):
+                    answer = {"attempt": number}
+                    self.add(Verb.ANSWERED, f"/quiz/{quiz.id}/{question}", answer)
+            verb = Verb.PASSED if success else Verb.FAILED
             self.add(verb, f"/quiz/{quiz.id}", {"score": result})
 
     def scenario(self, ident: str, run) -> None:
@@ -394,6 +405,15 @@ def demo_trainers(cohorts: int, first: User, password: str) -> list[User]:
     return trainers
 
 
+def refresh_statistics() -> None:
+    """PostgreSQL plans the dashboard's joins from table statistics, which a bulk load leaves
+    stale until autovacuum comes by: gather them now."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for table in ("users", "cohort_members", "progress", "learning_events", "scenario_runs"):
+            db.session.execute(text(f"ANALYZE {table}"))
+        db.session.commit()
+
+
 def demo_cohort_command(learners: int, trainer_email: str, password: str) -> None:
     """The `flask demo --learners N` step: report what was made and how long it took, or why
     nothing was. A second run finds the first's cohorts and makes nothing."""
@@ -410,6 +430,7 @@ def demo_cohort_command(learners: int, trainer_email: str, password: str) -> Non
     trainers = demo_trainers(len(cohort_sizes(learners)), trainer, password)
     made_cohorts, made = create_demo_cohorts(learners, trainers)
     db.session.commit()
+    refresh_statistics()
     seconds = clock.perf_counter() - began
     for t in trainers[1:]:
         click.echo(f"trainer  {t.email} / {password}")

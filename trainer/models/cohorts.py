@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint, and_
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.extensions import db
@@ -53,7 +53,11 @@ class CohortMember(db.Model):
     """
 
     __tablename__ = "cohort_members"
-    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+    # By learner: "My training", the version a cohort pins, invitations waiting.
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id"),
+        Index("ix_cohort_members_user_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
