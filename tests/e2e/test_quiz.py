@@ -207,3 +207,32 @@ def the_attempt_with_answers(app) -> QuizAttempt:
         attempt = db.session.scalars(select(QuizAttempt)).one()
         attempt.answers  # noqa: B018  (load them before the context closes)
         return attempt
+
+
+def test_a_save_lost_on_the_way_is_sent_again(live_server, browser, make_user, module_copy):
+    base, context, page = signed_in_officer(
+        live_server, browser, make_user, module_copy, shuffle_questions=False
+    )
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("button", name="Start the quiz").click()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+
+    # The first save never reaches the server (a dropped connection), the second fails there.
+    lost = []
+
+    def drop_two(route):
+        if route.request.method == "POST" and len(lost) < 2:
+            lost.append(route.request.method)
+            if len(lost) == 1:
+                return route.abort()
+            return route.fulfill(status=502, body="Bad Gateway")
+        return route.continue_()
+
+    page.route("**/quizzes/check/**", drop_two)
+    page.locator('[name="a.first-priority"][value="safety"]').check()
+    expect(page.locator(".autosave-status")).to_contain_text("Could not save")
+    # Sent again after 2 s, then 4 s, with nothing for the learner to do.
+    expect(page.locator(".autosave-status")).to_contain_text("answers are saved", timeout=15000)
+    assert len(lost) == 2
+    assert attempts.answered(the_attempt_with_answers(live_server)) == {"first-priority": "safety"}
+    context.close()

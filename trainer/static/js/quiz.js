@@ -15,6 +15,7 @@
   var timer = null;
   var pending = false;   // answers changed since the last save was sent
   var inflight = false;  // a save is on its way: the next waits for its new revisions
+  var failures = 0;      // saves lost in a row (no reply, or the server failed): sent again later
 
   function say(text) { status.textContent = text; }
 
@@ -25,6 +26,14 @@
       var field = form.querySelector('input[name="revision-' + id + '"]');
       if (field) field.value = revisions[id];
     });
+  }
+
+  // A lost save is sent again, waiting longer each time (2, 4, 8 … 30 s). Sending the same
+  // answers twice is safe: the server stores an unchanged answer without a conflict.
+  function retry() {
+    failures += 1;
+    say(words.failed);
+    later(Math.min(30000, 1000 * Math.pow(2, failures)));
   }
 
   function save(keepalive) {
@@ -43,8 +52,10 @@
       keepalive: !!keepalive,
       headers: { "Accept": "application/json" }
     }).then(function (response) {
+      if (response.status >= 500) throw new TypeError("server " + response.status);
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (result) {
+      failures = 0;
       remember(result.body.revisions);
       if (result.status === 409 && result.body.location) {
         window.location.assign(result.body.location); // submitted, or the time is up
@@ -57,9 +68,12 @@
       } else {
         say(result.body.message || result.body.error || words.failed);
       }
-    }).catch(function () { say(words.failed); }).then(function () {
+    }).catch(function (error) {
+      // No reply or a failing server: send again; any other failure is only reported.
+      if (error instanceof TypeError) retry(); else say(words.failed);
+    }).then(function () {
       inflight = false;
-      if (pending) save();
+      if (pending && !timer) save();
     });
   }
 
