@@ -167,7 +167,7 @@ def test_a_double_vote_counts_once_and_a_vote_after_the_close_is_refused(app, pe
     assert votes(app, code) == [(1, "separate", 2)]
     act(trainer, code, "close", 1)
     late = judge.post(f"/class/{code}/vote", data={"step": 1, "choice": "leave"})
-    assert "The vote is closed: your vote was not counted." in judge.get(late.location).text
+    assert "Голосование закрыто: ваш голос не учтён." in judge.get(late.location).text
     act(officer, code, "vote", 1, choice="leave")
     assert votes(app, code) == [(1, "separate", 2)]
     stale = officer.post(f"/class/{code}/vote", data={"step": 0, "choice": "leave"})
@@ -337,6 +337,30 @@ def test_trainers_start_sessions_from_the_scenario_and_review_them_from_the_coho
     assert f"/class/sessions?cohort={cohort}" in trainer.get(f"/cohorts/{cohort}/").text
     # The cohort's other trainers review it too; a rival trainer does not see it.
     assert code not in client_for(app, people["rival"]).get("/class/sessions").text
+
+
+def test_a_cohort_s_session_runs_the_version_its_assignment_pins(app, people, module_copy):
+    from tests.unit.test_content_validate import edit_yaml
+    from tests.web.test_cohorts import assign
+    from trainer.models import Module
+
+    with app.app_context():
+        first = db.session.scalar(select(Module.latest_version_id))
+
+    def retitle(data):
+        data["title"]["en"] = "A night call, revised"
+
+    edit_yaml(module_copy / "scenarios" / "call.yaml", retitle)
+    sync_example(app, module_copy)
+    cohort = add_cohort(app, people["trainer"], [people["officer"]])
+    assign(app, cohort, version_id=first)
+    trainer = client_for(app, people["trainer"])
+    pinned = start(trainer, cohort=str(cohort))
+    latest = start(trainer)
+    assert session_of(app, pinned).module_version_id == first
+    assert session_of(app, latest).module_version_id != first
+    assert "revised" in trainer.get(f"/class/{latest}/control").text
+    assert "revised" not in trainer.get(f"/class/{pinned}/control").text
 
 
 def policy_class_session(app, cohort_id: int) -> str:

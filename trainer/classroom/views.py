@@ -32,14 +32,22 @@ from trainer.learn.views import load_module
 from trainer.learning import classroom as room
 from trainer.learning import scenarios as engine
 from trainer.learning.content import content_of
-from trainer.models import ClassParticipant, ClassSession, Cohort, Profession, Role, cohort_trainers
+from trainer.models import (
+    Assignment,
+    ClassParticipant,
+    ClassSession,
+    Cohort,
+    ModuleVersion,
+    Profession,
+    Role,
+    cohort_trainers,
+)
 from trainer.models.classroom import Phase
 from trainer.policy import authorize, can, require
 from trainer.scenarios.forms import RULING_ERRORS
 
 SEATS = "class_seats"  # in the signed session cookie: {session id: participant id}
 GUESTS = "class_guests"  # {session id: a guest's token}
-REFRESH_SECONDS = 4
 QR_SIZE = 240
 
 
@@ -176,8 +184,13 @@ def start():
         if cohort is not None and form.allow_guests.data:
             form.allow_guests.errors = [_l("Guests may join only a session open to anyone.")]
         else:
+            version = cohort_version(module, cohort, scenario.id)
             live = room.start_session(
-                current_user, version, scenario, cohort, bool(form.allow_guests.data)
+                current_user,
+                version,
+                content_of(version).scenarios[scenario.id],
+                cohort,
+                bool(form.allow_guests.data),
             )
             db.session.commit()
             return redirect(url_for(".control", code=live.code), 303)
@@ -185,6 +198,21 @@ def start():
     return render_template(
         "classroom/start.html", form=form, module=module, scenario=scenario
     ), status
+
+
+def cohort_version(module, cohort: Cohort | None, scenario_id: str) -> ModuleVersion:
+    """The version the cohort's assignment pins the module to (what its members play), if it
+    has the scenario; else the latest."""
+    if cohort is not None:
+        pinned = db.session.scalar(
+            select(Assignment.module_version_id).where(
+                Assignment.cohort_id == cohort.id, Assignment.module_id == module.id
+            )
+        )
+        version = db.session.get(ModuleVersion, pinned) if pinned else None
+        if version is not None and scenario_id in content_of(version).scenarios:
+            return version
+    return module.latest_version
 
 
 @bp.route("/class/sessions")

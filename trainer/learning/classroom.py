@@ -276,6 +276,10 @@ def vote(
     engine's RulingInvalid (with every field's error) for a ruling that does not parse."""
     if participant is None or participant.session_id != session.id:
         raise Refused("not-a-participant")
+    # The session as committed now, share-locked (PostgreSQL) until the vote is saved: a vote
+    # racing the trainer's "close" is either in before it or refused after it. SQLite has one
+    # writer at a time: a vote whose reading went stale cannot write, and runs again.
+    db.session.refresh(session, with_for_update={"read": True})
     _check_step(session, at_step)
     if session.phase != Phase.VOTING:
         raise Refused("vote-closed")
