@@ -167,4 +167,4 @@ def rule(phone, risk, days):
     phone.get_by_label(risk).check()
     phone.locator("input[type=number]").fill(days)
     phone.locator("form.act button[type=submit]").click()
-    expect(phone.locator(".flash-success")).to_be_visible()
+    expect(phone.locator(".class-phase[data-voted]")).to_be_visible()

@@ -347,8 +347,7 @@ def vote(code: str):
     except room.Refused as refused:
         flash(REFUSALS[refused.reason], "error")
     else:
-        db.session.commit()
-        flash(_l("Your vote is counted. You may change it until the vote closes."), "success")
+        db.session.commit()  # the page says the vote is counted, and which it is
     return redirect(url_for(".participant_page", code=live.code), 303)
 
 
