@@ -363,6 +363,19 @@ def test_a_cohort_s_session_runs_the_version_its_assignment_pins(app, people, mo
     assert "revised" not in trainer.get(f"/class/{pinned}/control").text
 
 
+def test_typing_codes_and_joining_is_limited_per_address_but_polling_is_not(app, people):
+    trainer = client_for(app, people["trainer"])
+    code = start(trainer, allow_guests="y")
+    guest = client_for(app)
+    guest.post(f"/class/{code}/join", data={"name": "Guest", "profession": "police"})
+    for _ in range(119):
+        assert guest.get("/class?code=ZZZZZZ").status_code == 302
+    assert guest.get("/class?code=ZZZZZZ").status_code == 429
+    assert guest.post(f"/class/{code}/join", data={"name": "X"}).status_code == 429
+    for _ in range(150):
+        assert guest.get(f"/class/{code}/status.json").status_code == 200
+
+
 def policy_class_session(app, cohort_id: int) -> str:
     """For the route matrix: an open session of the night call for a cohort, started by its
     trainer (not the matrix's trainer); its code."""

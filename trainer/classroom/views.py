@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 
 from trainer.classroom import bp
 from trainer.classroom.forms import REFUSALS, AdvanceForm, JoinForm, StartForm, StepForm
-from trainer.extensions import db, login_manager
+from trainer.extensions import db, limiter, login_manager
 from trainer.forms import ActionForm
 from trainer.inputs import db_int
 from trainer.learn.views import load_module
@@ -49,6 +49,9 @@ from trainer.scenarios.forms import RULING_ERRORS
 SEATS = "class_seats"  # in the signed session cookie: {session id: participant id}
 GUESTS = "class_guests"  # {session id: a guest's token}
 QR_SIZE = 240
+# Typing codes and joining, per network address: a room behind one router joins well within
+# it; guessing codes or making guest seats by the thousand does not. Polling is not limited.
+JOIN_LIMIT = "120 per minute"
 
 
 # Loading -------------------------------------------------------------------------------------
@@ -240,6 +243,7 @@ def sessions():
 
 
 @bp.route("/class", methods=["GET"])
+@limiter.shared_limit(JOIN_LIMIT, scope="class-join")
 def enter():
     """Join by typing the code (?code=...); the QR code leads to /class/<code> directly."""
     typed = request.args.get("code")
@@ -306,6 +310,7 @@ def format_value(value) -> str:
 
 
 @bp.route("/class/<code>/join", methods=["POST"])
+@limiter.shared_limit(JOIN_LIMIT, scope="class-join")
 def join(code: str):
     live = load(code)
     form = JoinForm()
