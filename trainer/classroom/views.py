@@ -11,6 +11,7 @@ where a ruling form is open (a refresh would throw away what was typed).
 import base64
 import hmac
 import json
+from functools import lru_cache
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie
@@ -120,7 +121,7 @@ def node_context(live: ClassSession, scenario) -> dict:
     return {"node": node, "choices": choices, "options": options}
 
 
-def page(template: str, live: ClassSession, scenario, status: int = 200, headers=None, **context):
+def page(template: str, live: ClassSession, scenario, status: int = 200, **context):
     """Render with what every classroom page uses: the content helpers of the scenario pages
     (markdown in the page's language or a given one, references, the case file)."""
     content = content_of(live.version)
@@ -136,14 +137,15 @@ def page(template: str, live: ClassSession, scenario, status: int = 200, headers
             text.get(in_lang or lang), in_lang or lang, reference_ids
         ),
         references={ref.id: ref for ref in content.meta.references},
-        professions=list(Profession),
         **context,
     )
-    return html, status, {"Cache-Control": "no-store", **(headers or {})}
+    return html, status, {"Cache-Control": "no-store"}
 
 
+@lru_cache(maxsize=64)
 def qr_data_uri(url: str) -> str:
-    """The join link as a QR code (the certificates' widget), inlined as an SVG image."""
+    """The join link as a QR code (the certificates' widget), inlined as an SVG image; drawn
+    once per link (the projector reloads as votes arrive)."""
     widget = QrCodeWidget(url, barLevel="M", barBorder=2)
     x0, y0, x1, y1 = widget.getBounds()
     scale = [QR_SIZE / (x1 - x0), 0, 0, QR_SIZE / (y1 - y0), 0, 0]
