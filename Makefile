@@ -6,10 +6,11 @@ FLASK := $(BIN)/flask --app trainer
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench translations extract-messages chromium db clean
+.PHONY: run test lint bench load translations extract-messages chromium db clean
 
 # `make run PORT=8080` serves on another port.
 PORT ?= 5000
+LOAD_DB ?= sqlite
 
 run: $(VENV)/.installed $(CATALOGUES) db
 	@[ -n "$$TRAINER_MAIL_SERVER" ] || echo "Note: TRAINER_MAIL_SERVER is not set: no email is sent; each message goes to the log and to instance/outbox/ as an .eml file (README.md, Configuration)."
@@ -25,12 +26,19 @@ db: $(VENV)/.installed
 test: $(VENV)/.installed $(CATALOGUES) chromium $(AXE)
 	bash scripts/test.sh
 
-# Trainer's pages against a bare Flask app under the same gunicorn settings, in one run.
+# Trainer's pages against two bare Flask baselines (hello, and the lesson HTML through Jinja)
+# under the same gunicorn settings, on SQLite and PostgreSQL, in one run (bench/run.py).
+# `make bench BENCH_ARGS="--seconds 5 --database sqlite"`; --write appends to bench/RESULTS.md.
 bench: $(VENV)/.installed $(CATALOGUES)
 	@command -v wrk >/dev/null || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# locust against gunicorn on a throwaway demo database (load/run.sh); writes bench/LOAD.md.
+# `make load LOAD_DB=postgresql` for PostgreSQL; LOAD_USERS, LOAD_SPAWN_RATE, LOAD_TIME too.
+load: $(VENV)/.installed $(CATALOGUES)
+	LOAD_DB=$(LOAD_DB) bash load/run.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

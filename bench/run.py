@@ -1,24 +1,79 @@
-"""Load benchmark: Trainer's pages against a bare Flask "hello" app, measured in the same run.
+"""Load benchmark: Trainer's pages against two baselines measured in the same run.
 
-Both apps run under gunicorn with the same settings; wrk drives 50 concurrent connections at each
-on loopback. Usage: `make bench` (or .venv/bin/python bench/run.py --seconds 10).
+Baselines: a bare Flask "hello" (bench/hello.py), and the ceiling for this stack, a bare Flask
+app rendering the lesson page's HTML through Jinja with no database, session or translation
+(bench/ceiling.py). Then, signed in, the pages in PAGES, on SQLite and on a throwaway PostgreSQL
+(scripts/postgres.sh). Every app runs under gunicorn with the same settings; wrk drives it on
+loopback through bench/requests.lua, which refuses any unexpected status (a 400 for a missing
+CSRF token, a redirect to the sign-in page...).
+
+Usage: `make bench`, or .venv/bin/python bench/run.py [--seconds 10]
+[--database sqlite|postgresql|both] [--only lesson,catalogue] [--write --label "after"]
+(--write appends the table to bench/RESULTS.md).
 """
 
 import argparse
 import json
 import os
+import platform
 import re
+import shlex
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", "2", "--threads", "4"]
-TARGETS = {"lesson page (signed in)": 0.50}  # page -> share of the baseline it must reach
+BIN = ROOT / ".venv" / "bin"
+GUNICORN = [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4"]
+THREADS = 2  # wrk threads
+CONNECTIONS = 50
+# The verification page's limit counts per address; wrk is one address, a public page many.
+TRAINER_APP = "trainer:create_app({'VERIFY_RATE_LIMIT': '1000000 per minute'})"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    requests: str  # bench/prepare.py's request file
+    expect: int  # the status every response must have
+    target: float | None = None  # share of bare hello's req/s it must reach
+    connections: int = CONNECTIONS
+    pool: bool = False  # each request at most once (a real submission each time)
+
+
+BASELINES = [Page("bare Flask hello", "hello", 200), Page("ceiling (lesson HTML, Jinja)", "", 200)]
+PAGES = [
+    Page("lesson page", "lesson", 200, 0.25),
+    Page("module page", "module", 200, 0.20),
+    Page("catalogue", "catalogue", 200, 0.25),
+    Page("My training", "my-training", 200, 0.20),
+    Page("quiz answer save (POST)", "quiz-save", 200, 0.12),
+    Page("quiz submission (POST)", "quiz-submit", 302, pool=True),
+    Page("scenario choice (POST)", "scenario-choice", 303, 0.12, pool=True),
+    Page("dashboard, 1,000 learners (10 conn.)", "dashboard", 200, 0.08, connections=10),
+    Page("certificate PDF", "certificate-pdf", 200),
+    Page("verification page", "verify", 200),
+]
+
+
+class BenchFailure(Exception):
+    """A measurement that does not count (unexpected statuses, a pool used up, timeouts)."""
+
+
+@dataclass
+class Result:
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    completed: int
 
 
 def free_port() -> int:
@@ -37,9 +92,9 @@ def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(200):
         try:
-            urllib.request.urlopen(url + "/healthz" if "trainer" in app_spec else url, timeout=1)
+            urllib.request.urlopen(url + ("/healthz" if "trainer" in app_spec else "/"), timeout=1)
             return process, url
         except OSError:
             time.sleep(0.1)
@@ -47,89 +102,233 @@ def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"{app_spec} did not start")
 
 
-def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
-    command = ["wrk", "-t", "2", "-c", "50", "-d", f"{seconds}s", "--latency", url]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if non_2xx:
-        raise SystemExit(f"{url}: {non_2xx.group(1)} failed responses\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
 
 
-def check_signed_in(url: str, cookie: str) -> None:
-    """The measured page must be the real lesson, not a redirect to the sign-in page."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        if response.url != url or "lesson-body" not in response.read().decode():
-            raise SystemExit("the benchmark session is not signed in")
+def wrk(url: str, requests: Path, page: Page, seconds: int) -> Result:
+    command = [
+        "wrk", "-t", str(THREADS), "-c", str(page.connections), "-d", f"{seconds}s",
+        "--timeout", "10s", "-s", str(ROOT / "bench" / "requests.lua"), url,
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "BENCH_REQUESTS": str(requests),
+        "BENCH_ONCE": "1" if page.pool else "0",
+        "BENCH_THREADS": str(THREADS),
+        "BENCH_EXPECT": str(page.expect),
+    }
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    value = {k: float(v) for k, v in re.findall(r"^(\w+) ([\d.]+)$", output, re.MULTILINE)}
+    problems = []
+    if value["failed"]:
+        problems.append(f"{value['failed']:.0f} responses other than {page.expect}")
+    if value["exhausted"]:
+        problems.append("the pool was used up before the time was over: raise --pool")
+    if re.search(r"Socket errors:.*timeout [1-9]", output):
+        problems.append("timeouts")
+    if not value["completed"]:
+        problems.append("no response in time: raise --seconds")
+    if problems:
+        print(output, file=sys.stderr)
+        raise BenchFailure("; ".join(problems))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return Result(rps, value["p50"], value["p95"], value["p99"], int(value["completed"]))
 
 
-def prepare(env: dict) -> tuple[str, str]:
-    """A database with the example module and a signed-in learner; returns (cookie, lesson path)."""
-    script = """
-import sys
-from trainer import create_app
-from trainer.accounts import create_user
-from trainer.content.sync import sync_modules
-from trainer.extensions import db
-from trainer.models import Profession
-from flask_migrate import upgrade
-from pathlib import Path
-app = create_app({"WTF_CSRF_ENABLED": False})
-with app.app_context():
-    upgrade()
-    sync_modules([Path("tests/fixtures/modules/example-module")])
-    create_user("bench@example.org", "Нагрузочный Тест", "bench-password-1",
-                profession=Profession.POLICE)
-    db.session.commit()
-client = app.test_client()
-client.post("/login", data={"email": "bench@example.org", "password": "bench-password-1"})
-client.get("/learn/example-module/lessons/intro")
-print("session=" + client.get_cookie("session").value)
-"""
-    out = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "-c", script],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+def settle(url: str) -> None:
+    """Wait until the server has answered the requests wrk left queued at the end of a run."""
+    for _ in range(120):
+        started = time.monotonic()
+        urllib.request.urlopen(url + "/healthz", timeout=60).read()
+        if time.monotonic() - started < 0.1:
+            return
+        time.sleep(0.5)
+
+
+def prepare(env: dict, workdir: Path, pool: int) -> dict:
+    process = subprocess.run(
+        [str(BIN / "python"), str(ROOT / "bench" / "prepare.py"), str(workdir), str(pool)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
     )  # fmt: skip
-    return out.stdout.strip().splitlines()[-1], "/learn/example-module/lessons/intro"
+    if process.returncode != 0:
+        raise SystemExit(f"bench/prepare.py failed:\n{process.stdout}\n{process.stderr}")
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="trainer-bench-"))
+def start_postgres() -> dict:
+    script = f"source {ROOT}/scripts/postgres.sh && start_postgres >&2 && "
+    script += 'echo "$PG_URL"; echo "$PG_DIR"; echo "$PG_BIN"'
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    url, folder, bin_dir = out.stdout.split()
+    return {"url": url, "dir": folder, "bin": bin_dir}
+
+
+def stop_postgres(pg: dict) -> None:
+    script = f"source {ROOT}/scripts/postgres.sh && PG_DIR={shlex.quote(pg['dir'])} "
+    script += f"PG_BIN={shlex.quote(pg['bin'])} stop_postgres"
+    subprocess.run(["bash", "-c", script], check=False)
+
+
+def measure(database: str, database_url: str, args) -> dict:
+    """Both baselines and every page on one database; name -> Result, and the prepare facts."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"trainer-bench-{database}-"))
     env = {
         **os.environ,
         "SECRET_KEY": "bench-secret",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "DATABASE_URL": database_url,
         "PYTHONPATH": str(ROOT),
+        "BENCH_LESSON_HTML": str(workdir / "lesson.html"),
     }
-    cookie, lesson = prepare(env)
+    print(f"[{database}] preparing ({args.pool} pooled learners)...", flush=True)
+    facts = prepare(env, workdir, args.pool)
+    print(f"[{database}] prepared in {facts['seconds']} s", flush=True)
     results = {}
-    baseline, base_url = serve("bench.hello:app", env)
+    for page, spec in zip(BASELINES, ["bench.hello:app", "bench.ceiling:app"], strict=True):
+        process, url = serve(spec, env)
+        try:
+            results[page.name] = wrk(url, workdir / "requests" / "hello.txt", page, args.seconds)
+        finally:
+            stop(process)
+        print(f"[{database}] {page.name}: {results[page.name].rps:.1f} req/s", flush=True)
+    process, url = serve(TRAINER_APP, env)
     try:
-        results["bare Flask hello"] = wrk(base_url + "/", args.seconds)
+        for page in PAGES:
+            if args.only and page.requests not in args.only:
+                continue
+            requests = workdir / "requests" / f"{page.requests}.txt"
+            try:
+                results[page.name] = wrk(url, requests, page, args.seconds)
+            except BenchFailure as failure:
+                results[page.name] = failure
+            settle(url)
+            print(f"[{database}] {page.name}: {results[page.name]}", flush=True)
     finally:
-        baseline.terminate()
-    trainer, url = serve("trainer:create_app()", env)
-    try:
-        check_signed_in(url + lesson, cookie)
-        results["lesson page (signed in)"] = wrk(url + lesson, args.seconds, cookie)
-    finally:
-        trainer.terminate()
-    base = results["bare Flask hello"]
-    failed = False
-    for page, rps in results.items():
-        share = rps / base
-        target = TARGETS.get(page)
-        verdict = "" if target is None else (" ok" if share >= target else f" BELOW {target:.0%}")
-        failed |= target is not None and share < target
-        print(f"{page:28} {rps:9.1f} req/s  {share:6.1%} of baseline{verdict}")
-    print(json.dumps({k: round(v, 1) for k, v in results.items()}))
-    return 1 if failed else 0
+        stop(process)
+    return {"results": results, "facts": facts}
+
+
+def table(database: str, measured: dict) -> list[str]:
+    results = measured["results"]
+    hello, ceiling = (results[p.name] for p in BASELINES)
+    lines = [
+        f"**{database}** — lesson page HTML: {measured['facts']['lesson_bytes']:,} bytes "
+        f"(target < 40 KB)",
+        "",
+        "| page | req/s | % of hello | % of ceiling | p50 ms | p95 ms | p99 ms "
+        "| p50/p95/p99 × hello | p50/p95/p99 × ceiling | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+    ]
+    targets = {p.name: p.target for p in PAGES}
+    for name, r in results.items():
+        target = targets.get(name)
+        if isinstance(r, BenchFailure):
+            lines.append(f"| {name} | FAILED: {r} | | | | | | | | | **failed** |")
+            continue
+        share = r.rps / hello.rps
+        verdict = "" if target is None else ("ok" if share >= target else "**missed**")
+        lines.append(
+            f"| {name} | {r.rps:,.1f} | {share:.1%} | {r.rps / ceiling.rps:.1%} "
+            f"| {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
+            f"| {times(r, hello)} | {times(r, ceiling)} "
+            f"| {'' if target is None else f'{target:.0%}'} | {verdict} |"
+        )
+    return lines
+
+
+def times(result: Result, base: Result) -> str:
+    return " / ".join(
+        f"{getattr(result, p) / max(getattr(base, p), 0.001):.1f}" for p in ("p50", "p95", "p99")
+    )
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
+
+
+def load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def report(label: str, sections: list[tuple[str, dict]], before: str, after: str, args) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {label} — {when}",
+        "",
+        f"Machine: {machine()}. gunicorn `--workers 2 --threads 4`; wrk `-t {THREADS}`, "
+        f"{CONNECTIONS} connections (the dashboard 10), {args.seconds} s a measurement; "
+        f"load average before/after the run: {before} / {after}.",
+        "",
+    ]
+    for database, measured in sections:
+        lines += [*table(database, measured), ""]
+    return "\n".join(lines) + "\n"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=None,
+        help="learners with an open quiz attempt (submitted once each) and two scenario runs "
+        "(a choice made once in each); default 300 per second measured",
+    )
+    parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
+    parser.add_argument("--write", action="store_true", help="append the table to RESULTS.md")
+    parser.add_argument("--label", default="Run")
+    args = parser.parse_args()
+    args.pool = args.pool or 300 * args.seconds
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    before = load()
+    sections = []
+    if args.database in ("sqlite", "both"):
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='trainer-bench-db-')) / 'bench.db'}"
+        sections.append(("SQLite", measure("sqlite", url, args)))
+    if args.database in ("postgresql", "both"):
+        pg = start_postgres()
+        try:
+            sections.append(("PostgreSQL", measure("postgresql", pg["url"], args)))
+        finally:
+            stop_postgres(pg)
+    text = report(args.label, sections, before, load(), args)
+    print(text)
+    if args.write:
+        if not RESULTS.exists():
+            RESULTS.write_text(
+                "# Benchmark results\n\nWritten by `bench/run.py --write` (`make bench`).\n\n"
+            )
+        with RESULTS.open("a") as results:
+            results.write(text + "\n")
+    failed = [
+        (database, name)
+        for database, measured in sections
+        for name, result in measured["results"].items()
+        if isinstance(result, BenchFailure)
+    ]
+    missed = [
+        (database, p.name)
+        for database, measured in sections
+        for p in PAGES
+        if p.target and isinstance(result := measured["results"].get(p.name), Result)
+        and result.rps / measured["results"][BASELINES[0].name].rps < p.target
+    ]  # fmt: skip
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":
