@@ -134,6 +134,8 @@ def test_every_refused_vote_is_not_counted(ctx):
     session, scenario = start(version, trainer)
     a, b = seats(session, [officer, other_officer])
     refused("no-vote-here", room.vote, session, scenario, a, 0, choice="separate")
+    refused("no-vote-here", room.close_vote, session, scenario, 0)
+    refused("no-vote-here", room.reveal, session, scenario, 0)
     to_decide(session, scenario)
     refused("not-a-participant", room.vote, session, scenario, None, 1, choice="separate")
     elsewhere, _ = start(version, trainer)
@@ -143,7 +145,7 @@ def test_every_refused_vote_is_not_counted(ctx):
     refused("not-offered", room.vote, session, scenario, a, 1, choice="no-such-choice")
     refused("moved-on", room.vote, session, scenario, a, 0, choice="separate")  # a stale page
     room.vote(session, scenario, a, 1, choice="separate")
-    room.close_vote(session, 1)
+    room.close_vote(session, scenario, 1)
     refused("vote-closed", room.vote, session, scenario, b, 1, choice="leave")
     refused("vote-closed", room.vote, session, scenario, a, 1, choice="leave")
     tally = room.room_tally(scenario, room.votes_at(session, 1))
@@ -207,7 +209,7 @@ def walk(session, scenario, choices):
     """Past the arrival, then each decision by the trainer's choice."""
     to_decide(session, scenario)
     for choice in choices:
-        room.close_vote(session, session.steps)
+        room.close_vote(session, scenario, session.steps)
         room.advance(session, scenario, session.steps, room.TRAINER, choice=choice)
 
 
@@ -219,7 +221,7 @@ def test_the_majority_moves_the_room_and_a_tie_leaves_the_choice_to_the_trainer(
     room.vote(session, scenario, a, 1, choice="separate")
     refused("still-voting", room.advance, session, scenario, 1, room.MAJORITY)
     room.vote(session, scenario, b, 1, choice="leave")
-    room.reveal(session, 1)  # closes the vote too
+    room.reveal(session, scenario, 1)  # closes the vote too
     assert session.phase == Phase.REVEALED
     refused("no-majority", room.advance, session, scenario, 1, room.MAJORITY)
     with pytest.raises(engine.ChoiceNotOffered):
@@ -229,8 +231,8 @@ def test_the_majority_moves_the_room_and_a_tie_leaves_the_choice_to_the_trainer(
     refused("moved-on", room.advance, session, scenario, 1, room.TRAINER, choice="leave")
     for seat, choice in ((a, "advise-only"), (b, "document"), (c, "document")):
         room.vote(session, scenario, seat, 2, choice=choice)
-    room.close_vote(session, 2)
-    refused("vote-closed", room.close_vote, session, 2)
+    room.close_vote(session, scenario, 2)
+    refused("vote-closed", room.close_vote, session, scenario, 2)
     room.advance(session, scenario, 2, room.MAJORITY)
     assert session.node_id == "report"
     assert [(s["node"], s.get("choice"), s.get("by")) for s in session.path] == [
@@ -248,7 +250,7 @@ def test_the_variables_follow_the_room_s_path(ctx):
     assert session.state == {"spoke-alone": True, "evidence": 0}
     [seat] = seats(session, [officer])
     room.vote(session, scenario, seat, 2, choice="ask-alone-again")  # offered: spoke alone
-    room.close_vote(session, 2)
+    room.close_vote(session, scenario, 2)
     room.advance(session, scenario, 2, room.MAJORITY)
     assert session.state == {"spoke-alone": True, "evidence": 0}
     other, _ = start(version, trainer)
@@ -308,16 +310,16 @@ def test_the_debrief_scores_the_room_s_path_against_the_expert_s(ctx):
     to_decide(session, scenario)
     for seat, choice in ((a, "separate"), (b, "separate"), (c, "leave")):
         room.vote(session, scenario, seat, 1, choice=choice)
-    room.reveal(session, 1)
+    room.reveal(session, scenario, 1)
     room.advance(session, scenario, 1, room.MAJORITY)
     for seat in (a, b, c):
         room.vote(session, scenario, seat, 2, choice="document")
-    room.close_vote(session, 2)
+    room.close_vote(session, scenario, 2)
     # The trainer shows the consequences of a common mistake.
     room.advance(session, scenario, 2, room.TRAINER, choice="advise-only")
     room.vote(session, scenario, a, 3, ruling={"risk": "high", "visits": "2"})
     room.vote(session, scenario, b, 3, ruling={"risk": "high", "visits": "3"})
-    room.close_vote(session, 3)
+    room.close_vote(session, scenario, 3)
     room.advance(session, scenario, 3, room.MAJORITY)
     db.session.commit()
     assert session.node_id == "good-ending" and not session.open

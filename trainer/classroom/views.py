@@ -434,7 +434,7 @@ def trainer_act(code: str, act):
     if not form.validate_on_submit():
         abort(400)
     try:
-        act(live, form.step.data)
+        act(live, room.scenario_of(live), form.step.data)
     except room.Refused as refused:
         flash(REFUSALS[refused.reason], "error")
     else:

@@ -348,16 +348,22 @@ def _record_vote(session: ClassSession, participant: ClassParticipant, ballot: C
     )
 
 
-def close_vote(session: ClassSession, at_step: int) -> None:
+def _check_vote_step(session: ClassSession, scenario: Scenario, at_step: int) -> None:
     _check_step(session, at_step)
+    if not isinstance(engine.node_of(scenario, session.node_id), DecisionNode | RulingNode):
+        raise Refused("no-vote-here")
+
+
+def close_vote(session: ClassSession, scenario: Scenario, at_step: int) -> None:
+    _check_vote_step(session, scenario, at_step)
     if session.phase != Phase.VOTING:
         raise Refused("vote-closed")
     _trainer_acted(session, phase=Phase.CLOSED)
 
 
-def reveal(session: ClassSession, at_step: int) -> None:
+def reveal(session: ClassSession, scenario: Scenario, at_step: int) -> None:
     """Show the room the distribution and each choice's feedback (closing the vote if open)."""
-    _check_step(session, at_step)
+    _check_vote_step(session, scenario, at_step)
     if session.phase == Phase.REVEALED:
         raise Refused("vote-closed")
     _trainer_acted(session, phase=Phase.REVEALED)
