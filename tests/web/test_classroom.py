@@ -99,7 +99,12 @@ def test_a_room_votes_and_the_trainer_runs_the_trial_to_its_debrief(app, people)
     act(trainer, code, "close", 2)
     act(trainer, code, "advance", 2, by="trainer", choice="advise-only")
     act(officer, code, "vote", 3, **{"f-risk": "high", "f-visits": "2"})
-    act(trainer, code, "close", 3)
+    act(judge, code, "vote", 3, **{"f-risk": "low", "f-visits": "5"})
+    act(judge, code, "vote", 3, **{"f-risk": "high", "f-visits": "5"})  # changed
+    act(trainer, code, "reveal", 3)
+    ruling = officer.get(f"/class/{code}").text
+    assert "Values given: 2, 5 (days)." in ruling and "Median: 2" in ruling
+    assert "A crying child and visible bruises point to risk." in ruling  # "low" feedback
     act(trainer, code, "advance", 3, by="majority")
     live = session_of(app, code)
     assert live.node_id == "good-ending" and live.status == "closed"
