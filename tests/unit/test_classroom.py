@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from tests.conftest import sync_example
 from trainer.extensions import db
 from trainer.learning import classroom as room
+from trainer.learning import progress as learning
+from trainer.learning import scenario_runs
 from trainer.learning import scenarios as engine
 from trainer.models import (
     ClassSession,
@@ -19,9 +21,12 @@ from trainer.models import (
     CohortMember,
     LearningEvent,
     Module,
+    ModuleVersion,
     Profession,
     Progress,
     Role,
+    RunStatus,
+    ScenarioRun,
     User,
     Verb,
 )
@@ -338,3 +343,116 @@ def test_the_debrief_scores_the_room_s_path_against_the_expert_s(ctx):
     assert result.tallies[1].all.choice("decide", "leave") == 1
     assert result.tallies[2].all.choice("record", "document") == 3
     assert result.tallies[3].voters == 2
+
+
+# Counting toward progress ------------------------------------------------------------------
+
+
+def play_to_good_ending(session, scenario, voters, missing=None):
+    """The room votes its way to the good ending; `missing` skips the ruling vote."""
+    to_decide(session, scenario)
+    for step, choice in ((1, "separate"), (2, "document")):
+        for seat in voters:
+            room.vote(session, scenario, seat, step, choice=choice)
+        room.close_vote(session, scenario, step)
+        room.advance(session, scenario, step, room.MAJORITY)
+    for seat in voters:
+        if seat is not missing:
+            room.vote(session, scenario, seat, 3, ruling={"risk": "high", "visits": "2"})
+    room.close_vote(session, scenario, 3)
+    room.advance(session, scenario, 3, room.MAJORITY)
+    db.session.commit()
+    assert session.node_id == "good-ending" and not session.open
+
+
+def runs_of(user):
+    return db.session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)).all()
+
+
+def test_a_counting_session_records_the_room_s_run_for_each_full_voter(ctx):
+    version, (trainer, officer, other_officer, judge) = ctx
+    session, scenario = start(version, trainer, allow_guests=True, counts_progress=True)
+    a, b, c = seats(session, [officer, other_officer, judge])
+    guest = room.join(session, GUEST, "ru", "Гость")[0]
+    play_to_good_ending(session, scenario, [a, b, c, guest], missing=b)
+    assert session.counted_at is not None
+    [run] = runs_of(officer)
+    expert = room.class_debrief(session, scenario).data.percent
+    assert (run.status, run.node_id, run.percent, run.number) == (
+        RunStatus.FINISHED, "good-ending", expert, 1,
+    )  # fmt: skip
+    assert [s["node"] for s in run.path] == ["arrival", "decide", "record", "report"]
+    assert all("by" not in s for s in run.path)
+    assert run.scores == engine.path_scores(run.path)
+    assert runs_of(other_officer) == [] and len(runs_of(judge)) == 1
+    progress = db.session.scalar(select(Progress).where(Progress.user_id == officer.id))
+    assert progress.state["scenarios"] == {"call": {"best": expert}}
+    assert progress.module_version_id == version.id
+    assert db.session.scalar(select(func.count(Progress.id))) == 2  # officer and judge
+    started = db.session.scalar(
+        select(LearningEvent).where(
+            LearningEvent.user_id == officer.id,
+            LearningEvent.verb == Verb.INITIALIZED,
+            LearningEvent.object_id == "example-module/scenario/call",
+        )
+    )
+    assert started.result == {"run": 1, "class": session.code}
+    outcomes = {c.participant.id: c.outcome for c in room.counting_outcomes(session)}
+    assert outcomes == {a.id: "counted", b.id: "missed-vote", c.id: "counted", guest.id: "guest"}
+    assert a.run_id == run.id
+    # Ending twice records once.
+    assert room.count_toward_progress(session, scenario) == []
+    refused("closed", room.end_session, session)
+    assert len(runs_of(officer)) == 1
+
+
+def test_a_class_run_is_numbered_after_the_learner_s_own(ctx):
+    version, (trainer, officer, *_rest) = ctx
+    module = version.module
+    progress = learning.start(officer, module)
+    scenario = room.content_of(version).scenarios["call"]
+    own = scenario_runs.start_run(progress, scenario)
+    db.session.commit()
+    session, _ = start(version, trainer, counts_progress=True)
+    [seat] = seats(session, [officer])
+    play_to_good_ending(session, scenario, [seat])
+    numbers = sorted((r.number, r.status) for r in runs_of(officer))
+    assert numbers == [(own.number, RunStatus.OPEN), (2, RunStatus.FINISHED)]
+
+
+def test_a_learner_on_another_version_is_not_counted(ctx):
+    version, (trainer, officer, *_rest) = ctx
+    other = ModuleVersion(
+        module_id=version.module_id,
+        number=version.number + 1,
+        content_hash="0" * 64,
+        schema_version=version.schema_version,
+        data=version.data,
+    )
+    db.session.add(other)
+    db.session.flush()
+    learning.start(officer, version.module, other.id)
+    db.session.commit()
+    session, scenario = start(version, trainer, counts_progress=True)
+    [seat] = seats(session, [officer])
+    play_to_good_ending(session, scenario, [seat])
+    assert runs_of(officer) == []
+    assert [c.outcome for c in room.counting_outcomes(session)] == ["other-version"]
+
+
+def test_counting_is_the_trainer_s_choice_until_the_end(ctx):
+    version, (trainer, officer, *_rest) = ctx
+    session, scenario = start(version, trainer)
+    [seat] = seats(session, [officer])
+    room.set_counting(session, True)
+    room.set_counting(session, False)
+    play_to_good_ending(session, scenario, [seat])
+    assert session.counted_at is None and room.counting_outcomes(session) == []
+    assert runs_of(officer) == []
+    assert db.session.scalar(select(func.count(Progress.id))) == 0
+    refused("closed", room.set_counting, session, True)
+    ended, _ = start(version, trainer, counts_progress=True)
+    [seat] = seats(ended, [officer])
+    walk(ended, scenario, ["separate"])
+    room.end_session(ended)  # before an ending: nothing finished, nobody counted
+    assert room.count_toward_progress(ended, scenario) == [] and runs_of(officer) == []

@@ -16,6 +16,12 @@ Rules:
   the lower median of the votes: always a value someone gave.
 - A vote is recorded as a learning event ("voted") for a signed-in participant; it changes
   nothing in their Progress. Guests have no account: their votes are only the session's.
+- Unless the trainer counts the session toward progress: when the room reaches an ending,
+  each signed-in participant who voted at every decision (and ruling) of the room's path gets
+  a finished run of the scenario with the room's path and score, recorded as a run is (the
+  completion rules see it like any finished run), once. A session ended before an ending
+  counts for nobody; a participant whose progress is on another version of the module is
+  not counted (the run would be of a version they do not play).
 - A session with no trainer's act for CLASSROOM_IDLE_MINUTES is closed when next looked at.
 
 Services flush; the view commits.
@@ -32,6 +38,7 @@ from sqlalchemy import func, select
 
 from trainer.content.schema import DecisionNode, RulingNode, Scenario
 from trainer.extensions import db
+from trainer.learning import progress as learning
 from trainer.learning import scenarios as engine
 from trainer.learning.content import content_of
 from trainer.models import (
@@ -44,6 +51,8 @@ from trainer.models import (
     ModuleVersion,
     Profession,
     Role,
+    RunStatus,
+    ScenarioRun,
     User,
     Verb,
     cohort_trainers,
@@ -115,6 +124,7 @@ def start_session(
     scenario: Scenario,
     cohort: Cohort | None = None,
     allow_guests: bool = False,
+    counts_progress: bool = False,
 ) -> ClassSession:
     """A new session at the scenario's start, with the variables a new run starts with (an
     importing scenario: its declared defaults; the room has no run to import from). Guests
@@ -129,6 +139,7 @@ def start_session(
         cohort_id=cohort.id if cohort else None,
         trainer_id=trainer.id,
         allow_guests=allow_guests,
+        counts_progress=counts_progress,
         status=SessionStatus.OPEN,
         phase=Phase.VOTING,
         node_id=scenario.start,
@@ -172,6 +183,14 @@ def end_session(session: ClassSession) -> None:
     session.status = SessionStatus.CLOSED
     session.ended_at = session.last_activity_at = utcnow()
     db.session.flush()
+
+
+def set_counting(session: ClassSession, counts: bool) -> None:
+    """The trainer counts the session toward the participants' progress, or stops counting
+    it: any time before the session ends."""
+    if not session.open:
+        raise Refused("closed")
+    _trainer_acted(session, counts_progress=counts)
 
 
 # Joining ----------------------------------------------------------------------------------
@@ -500,6 +519,126 @@ def advance(
         session.status = SessionStatus.CLOSED
         session.ended_at = session.last_activity_at
         db.session.flush()
+        count_toward_progress(session, scenario)
+
+
+# Counting toward progress -----------------------------------------------------------------
+
+
+def vote_steps(session: ClassSession) -> set[int]:
+    """The steps of the room's path where the room voted (decisions and rulings)."""
+    return {n for n, step in enumerate(session.path) if step["kind"] != "narrative"}
+
+
+def steps_voted(session: ClassSession) -> dict[int, set[int]]:
+    """participant id -> the steps they voted at."""
+    voted: dict[int, set[int]] = {}
+    for participant_id, step in db.session.execute(
+        select(ClassVote.participant_id, ClassVote.step).where(ClassVote.session_id == session.id)
+    ):
+        voted.setdefault(participant_id, set()).add(step)
+    return voted
+
+
+def count_toward_progress(session: ClassSession, scenario: Scenario) -> list[ClassParticipant]:
+    """Record the room's run for each signed-in participant who voted at every vote step, if
+    the trainer counts the session and the room reached an ending; once (counted_at). Returns
+    the participants counted now."""
+    at_ending = engine.is_ending(engine.node_of(scenario, session.node_id))
+    if not session.counts_progress or session.counted_at is not None or not at_ending:
+        return []
+    session.counted_at = utcnow()
+    needed, voted = vote_steps(session), steps_voted(session)
+    seats = db.session.scalars(
+        select(ClassParticipant)
+        .where(ClassParticipant.session_id == session.id, ClassParticipant.user_id.is_not(None))
+        .order_by(ClassParticipant.id)
+    )
+    counted = []
+    for seat in seats:
+        if needed <= voted.get(seat.id, set()):
+            run = record_class_run(session, scenario, seat.user)
+            if run is not None:
+                seat.run_id = run.id
+                counted.append(seat)
+    db.session.flush()
+    return counted
+
+
+def record_class_run(session: ClassSession, scenario: Scenario, user: User) -> ScenarioRun | None:
+    """A finished run of the session's scenario version for `user` with the room's path, end
+    and score, numbered after their own runs; its start event names the session. None when the
+    user's progress in the module is on another version."""
+    module = session.version.module
+    progress = learning.find_progress(user, module) or learning.start(
+        user, module, session.module_version_id
+    )
+    if progress.module_version_id != session.module_version_id:
+        return None
+    progress = learning.lock(progress)
+    last = db.session.scalar(
+        select(func.max(ScenarioRun.number)).where(
+            ScenarioRun.user_id == user.id,
+            ScenarioRun.module_version_id == session.module_version_id,
+            ScenarioRun.scenario_id == scenario.id,
+        )
+    )
+    path = [{k: v for k, v in step.items() if k != "by"} for step in session.path]
+    scores = engine.path_scores(path)
+    expert = engine.expert_path(scenario, engine.run_start(scenario, session.state))
+    run = ScenarioRun(
+        user_id=user.id,
+        module_version_id=session.module_version_id,
+        scenario_id=scenario.id,
+        number=(last or 0) + 1,
+        node_id=session.node_id,
+        state=session.state,
+        path=path,
+        scores=scores,
+        steps=len(path),
+        status=RunStatus.FINISHED,
+        percent=engine.percent(scores, engine.path_scores(expert)),
+        started_at=session.started_at,
+        finished_at=session.ended_at or utcnow(),
+    )
+    db.session.add(run)
+    db.session.flush()
+    object_id = f"{module.slug}/scenario/{scenario.id}"
+    learning.record(
+        progress, Verb.INITIALIZED, object_id, {"run": run.number, "class": session.code}
+    )
+    learning.record_scenario_result(progress, scenario.id, run.percent)
+    return run
+
+
+@dataclass
+class Counted:
+    """Whether a participant's progress counted the session: "counted", "guest", "missed-vote"
+    (they did not vote at every decision) or "other-version"."""
+
+    participant: ClassParticipant
+    outcome: str
+
+
+def counting_outcomes(session: ClassSession) -> list[Counted]:
+    """For the debrief of a session that counted: each participant and what it did for them."""
+    if session.counted_at is None:
+        return []
+    needed, voted = vote_steps(session), steps_voted(session)
+    seats = db.session.scalars(
+        select(ClassParticipant)
+        .where(ClassParticipant.session_id == session.id)
+        .order_by(ClassParticipant.id)
+    )
+    return [Counted(seat, _outcome(seat, needed, voted.get(seat.id, set()))) for seat in seats]
+
+
+def _outcome(seat: ClassParticipant, needed: set[int], voted: set[int]) -> str:
+    if seat.run_id is not None:
+        return "counted"
+    if seat.user_id is None:
+        return "guest"
+    return "missed-vote" if not needed <= voted else "other-version"
 
 
 # The debrief ------------------------------------------------------------------------------

@@ -8,12 +8,13 @@ trainer/learning/classroom.py.
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trainer.extensions import db
 from trainer.models.cohorts import Cohort
 from trainer.models.content import ModuleVersion
+from trainer.models.scenarios import ScenarioRun
 from trainer.models.types import UTCDateTime, utcnow
 from trainer.models.users import Profession, User, enum_column
 
@@ -42,6 +43,10 @@ class ClassSession(db.Model):
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
     trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     allow_guests: Mapped[bool] = mapped_column(default=False)
+    # The trainer's "count this session toward the participants' progress"; when the room
+    # reaches an ending, counted_at says the runs were recorded (once: ending twice records once).
+    counts_progress: Mapped[bool] = mapped_column(default=False, server_default=false())
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[SessionStatus] = mapped_column(
         enum_column(SessionStatus, "class_status"), default=SessionStatus.OPEN
     )
@@ -84,8 +89,12 @@ class ClassParticipant(db.Model):
     profession: Mapped[Profession] = mapped_column(enum_column(Profession, "profession"))
     language: Mapped[str] = mapped_column(String(8))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The finished scenario run a counting session recorded for this participant (its path and
+    # score are the room's): the mark that the run was played in class.
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_runs.id"))
 
     user: Mapped[User | None] = relationship()
+    run: Mapped[ScenarioRun | None] = relationship()
 
     @property
     def name(self) -> str:
