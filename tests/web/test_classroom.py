@@ -18,6 +18,7 @@ from trainer.models import (
     Profession,
     Progress,
     Role,
+    ScenarioRun,
     Verb,
 )
 from trainer.models.types import utcnow
@@ -394,3 +395,48 @@ def policy_class_session(app, cohort_id: int) -> str:
         live = room.start_session(cohort.trainers[0], module.latest_version, scenario, cohort)
         db.session.commit()
         return live.code
+
+
+def test_a_counting_session_finishes_the_scenario_for_those_who_voted_throughout(app, people):
+    trainer = client_for(app, people["trainer"])
+    code = start(trainer, counts_progress="y")
+    officer, judge = joined(app, people["officer"], code), joined(app, people["judge"], code)
+    control = trainer.get(f"/class/{code}/control").text
+    assert "This session counts toward the participants" in control
+    assert officer.post(f"/class/{code}/counting", data={"counts": "0"}).status_code == 403
+    act(trainer, code, "counting", 0, counts="0")
+    assert not session_of(app, code).counts_progress
+    act(trainer, code, "counting", 0, counts="1")
+    assert trainer.post(f"/class/{code}/counting", data={"counts": "2"}).status_code == 400
+    act(trainer, code, "advance", 0, by="trainer")
+    for step, choice in ((1, "separate"), (2, "document")):
+        act(officer, code, "vote", step, choice=choice)
+        if step == 1:
+            act(judge, code, "vote", step, choice=choice)  # the judge misses the second
+        act(trainer, code, "close", step)
+        act(trainer, code, "advance", step, by="majority")
+    act(officer, code, "vote", 3, **{"f-risk": "high", "f-visits": "2"})
+    act(trainer, code, "close", 3)
+    act(trainer, code, "advance", 3, by="majority")
+    assert session_of(app, code).counted_at is not None
+    # The officer's progress sees a finished run: 1 of 4 requirements.
+    my = officer.get("/learn/my").text
+    assert "Responding to a domestic violence call" in my and "25% done" in my
+    with app.app_context():
+        progress = db.session.scalars(select(Progress)).all()
+        assert [(p.user_id, p.state["scenarios"]["call"]["best"]) for p in progress] == [
+            (people["officer"].id, 100)
+        ]
+    review = trainer.get(f"/class/{code}/debrief").text
+    assert "Officer Ivanov: counted" in review
+    assert "Судья Петрова: not counted: did not vote at every decision" in review
+    own = officer.get(f"/class/{code}/debrief").text
+    assert "The session counted toward your progress" in own and "Судья Петрова" not in own
+    missed = judge.get(f"/class/{code}/debrief").text
+    assert "не проголосовали" in missed or "did not vote at every decision" in missed
+    # Ended already: no counting again, nothing new recorded.
+    assert trainer.post(f"/class/{code}/end", data={}).status_code == 303
+    act(trainer, code, "counting", 4, counts="0")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ScenarioRun.id))) == 1
+        assert session_of(app, code).counts_progress

@@ -232,6 +232,7 @@ MATRIX = {
     ("POST", "/class/{class}/reveal"): NOT_THE_SESSION_TRAINER,
     ("POST", "/class/{class}/advance"): NOT_THE_SESSION_TRAINER,
     ("POST", "/class/{class}/end"): NOT_THE_SESSION_TRAINER,
+    ("POST", "/class/{class}/counting"): NOT_THE_SESSION_TRAINER,
     ("GET", "/class/{class}/debrief"): {
         ANON: LOGIN,
         LEARNER: FORBIDDEN,

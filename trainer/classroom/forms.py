@@ -16,6 +16,13 @@ class StartForm(FlaskForm):
 
     cohort = SelectField(_l("Who may join"), coerce=int, validate_choice=True)
     allow_guests = BooleanField(_l("Guests may join by name, without an account"))
+    counts_progress = BooleanField(_l("Count this session toward the participants' progress"))
+
+
+class CountingForm(FlaskForm):
+    """The trainer counts the session toward progress ("1") or stops counting it ("0")."""
+
+    counts = SelectField(choices=[SelectChoice("1"), SelectChoice("0")], validate_choice=True)
 
 
 class StepForm(FlaskForm):

@@ -25,7 +25,14 @@ from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from trainer.classroom import bp
-from trainer.classroom.forms import REFUSALS, AdvanceForm, JoinForm, StartForm, StepForm
+from trainer.classroom.forms import (
+    REFUSALS,
+    AdvanceForm,
+    CountingForm,
+    JoinForm,
+    StartForm,
+    StepForm,
+)
 from trainer.extensions import db, limiter, login_manager
 from trainer.forms import ActionForm
 from trainer.inputs import db_int
@@ -196,6 +203,7 @@ def start():
                 content_of(version).scenarios[scenario.id],
                 cohort,
                 bool(form.allow_guests.data),
+                bool(form.counts_progress.data),
             )
             db.session.commit()
             return redirect(url_for(".control", code=live.code), 303)
@@ -417,6 +425,7 @@ def control_page(live: ClassSession, errors=None, status: int = 200):
         majority=room.majority(node, ballots) if votes_here else None,
         form=StepForm(formdata=None, step=live.steps),
         end_form=ActionForm(),
+        counting_form=CountingForm(formdata=None, counts="0" if live.counts_progress else "1"),
         errors={k: RULING_ERRORS[v] for k, v in (errors or {}).items()},
         entered=request.form if errors else {},
         join_url=join_url(live),
@@ -496,6 +505,25 @@ def end(code: str):
     return redirect(url_for(".debrief", code=live.code), 303)
 
 
+@bp.route("/class/<code>/counting", methods=["POST"])
+def counting(code: str):
+    """Count the session toward the participants' progress, or stop counting it."""
+    live = load(code)
+    denied = signed_in_trainer(live)
+    if denied:
+        return denied
+    form = CountingForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        room.set_counting(live, form.counts.data == "1")
+    except room.Refused as refused:
+        flash(REFUSALS[refused.reason], "error")
+    else:
+        db.session.commit()
+    return redirect(url_for(".control", code=live.code), 303)
+
+
 @bp.route("/class/<code>/projector")
 def projector(code: str):
     """The room's screen: the code and QR code, the node, the choices; the distribution once
@@ -540,4 +568,14 @@ def debrief(code: str):
         target = ".control" if own else ".participant_page"
         return redirect(url_for(target, code=live.code))
     scenario = room.scenario_of(live)
-    return page("debrief.html", live, scenario, result=room.class_debrief(live, scenario))
+    outcomes = room.counting_outcomes(live)
+    if seat_id is not None and not can(current_user, "classroom.control", live):
+        outcomes = [o for o in outcomes if o.participant.id == seat_id]  # a participant: their own
+    return page(
+        "debrief.html",
+        live,
+        scenario,
+        result=room.class_debrief(live, scenario),
+        outcomes=outcomes,
+        own_outcome=next((o for o in outcomes if o.participant.id == seat_id), None),
+    )
