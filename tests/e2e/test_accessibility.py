@@ -3,7 +3,9 @@ Chromium over the main pages, in Russian and in English: no serious or critical 
 
 The pages: sign-in (and a refused one, with its error), catalogue, module, lesson, quiz, a quiz
 attempt and a result, a scenario node and a debrief, certificate verification, "My training"
-(with and without a certificate), a trainer's cohort dashboard and the admin's audit log.
+(with and without a certificate), a trainer's cohort dashboard and the admin's audit log;
+classroom mode: joining by code, a participant's phone page with their vote, the trainer's
+controls, the projector (and both languages side by side) and a counted session's debrief.
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from tests.web.test_cohorts import assign, make_cohort
 from tests.web.test_scenarios import GOOD_RUN
 from trainer.extensions import db
 from trainer.learning import attempts
+from trainer.learning import classroom as room
 from trainer.learning import progress as tracking
 from trainer.learning.content import content_of
 from trainer.learning.scenario_runs import start_run, take_act
@@ -41,12 +44,18 @@ class Site:
     result_url: str
     debrief_url: str
     code: str
+    live_class: str = ""
+    ended_class: str = ""
 
 
 def pages_of(site: Site) -> dict[str, list[tuple[str, str]]]:
     """Who looks (an email, or None for a visitor) -> the (name, path) of each page."""
     return {
-        None: [("sign-in", "/login"), ("verification", f"/verify/{site.code}")],
+        None: [
+            ("sign-in", "/login"),
+            ("verification", f"/verify/{site.code}"),
+            ("join a class", "/class"),
+        ],
         "learner@example.org": [
             ("catalogue", "/learn/"),
             ("module", f"{MODULE}/"),
@@ -55,13 +64,20 @@ def pages_of(site: Site) -> dict[str, list[tuple[str, str]]]:
             ("quiz attempt", site.attempt_url),
             ("scenario node", site.run_url),
             ("my training", "/learn/my"),
+            ("class phone page with a vote", f"/class/{site.live_class}"),
         ],
         "holder@example.org": [
             ("my training with a certificate", "/learn/my"),
             ("quiz result", site.result_url),
             ("scenario debrief", site.debrief_url),
         ],
-        "trainer@example.org": [("trainer dashboard", f"/cohorts/{site.cohort_id}/")],
+        "trainer@example.org": [
+            ("trainer dashboard", f"/cohorts/{site.cohort_id}/"),
+            ("class controls", f"/class/{site.live_class}/control"),
+            ("class projector", f"/class/{site.live_class}/projector"),
+            ("class projector in both languages", f"/class/{site.live_class}/projector?both=1"),
+            ("class debrief", f"/class/{site.ended_class}/debrief"),
+        ],
         "admin@example.org": [("audit log", "/admin/audit")],
     }
 
@@ -79,11 +95,33 @@ def build_site(app, make_user, lang: str) -> Site:
     with app.test_request_context():
         attempt_url, run_url = open_attempt_and_run(learner.id)
         result_url, debrief_url = finished_attempt_and_run(holder.id)
+        live_class, ended_class = class_sessions(trainer.id, learner.id)
         db.session.commit()
     return Site(
         app.config["LIVE_URL"], cohort_id, attempt_url, run_url, result_url, debrief_url,
-        certificate.code,
+        certificate.code, live_class, ended_class,
     )  # fmt: skip
+
+
+def class_sessions(trainer_id: int, learner_id: int) -> tuple[str, str]:
+    """Two live class sessions of the night call: one at its first decision with the learner's
+    vote in, one counted toward progress and played to its ending; their codes."""
+    trainer, learner = db.session.get(User, trainer_id), db.session.get(User, learner_id)
+    module = db.session.scalar(select(Module).where(Module.slug == "example-module"))
+    scenario = content_of(module.latest_version).scenarios["call"]
+    codes = []
+    for to_the_end in (False, True):
+        live = room.start_session(trainer, module.latest_version, scenario, counts_progress=True)
+        seat = room.join(live, learner, "ru")[0]
+        room.advance(live, scenario, 0, room.TRAINER)
+        for step, act in enumerate(GOOD_RUN[1:] if to_the_end else GOOD_RUN[1:2], start=1):
+            ruling = {key.removeprefix("f-"): v for key, v in act.items() if key != "choice"}
+            room.vote(live, scenario, seat, step, act.get("choice"), ruling)
+            if to_the_end:
+                room.close_vote(live, scenario, step)
+                room.advance(live, scenario, step, room.MAJORITY)
+        codes.append(live.code)
+    return codes[0], codes[1]
 
 
 def example_progress(user_id: int):
