@@ -40,6 +40,15 @@ def phone_of(contexts, base, email):
     return phone
 
 
+def join_link_in_sight(page):
+    """The menu's link to /class, within the phone's width (the menu scrolls sideways)."""
+    link = page.locator(".site-header nav a[href$='/class']")
+    expect(link).to_have_text("Подключиться к занятию")
+    box = link.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    return link
+
+
 def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
@@ -66,11 +75,17 @@ def test_a_trainer_runs_a_mock_trial_with_a_room_of_three(live_server, make_user
     expect(projector.locator(".projector-code")).to_have_text(code)
     expect(projector.locator(".projector-join img")).to_be_visible()
 
-    # Three phones join: two typing the code at /class, one (in English) by the link.
+    # Three phones join: two typing the code at /class, reached from the menu, one (in
+    # English) by the link. The menu's "Join a class" is in sight on a phone, signed in or not.
+    visitor = contexts(PHONE, is_mobile=True, has_touch=True)
+    visitor.goto(base + "/login")
+    join_link_in_sight(visitor)
+    screenshot(visitor, "89-class-join-link-sign-in-ru")
     ivanov, petrova = (phone_of(contexts, base, f"{n}@example.org") for n in ("ivanov", "petrova"))
     smith = phone_of(contexts, base, "smith@example.org")
     for phone in (ivanov, petrova):
-        phone.goto(base + "/class")
+        join_link_in_sight(phone).click()
+        expect(phone).to_have_url(base + "/class")
         phone.locator("#code").fill(code.lower())
         phone.locator("main form button[type=submit]").click()
         phone.locator("main form button[type=submit]").click()
