@@ -42,7 +42,9 @@ class ModuleVersion(db.Model):
     schema_version: Mapped[int]
     # Metadata, lesson HTML (rendered and sanitized at sync), quizzes and scenarios.
     data: Mapped[dict] = mapped_column(JSON, deferred=True)  # read via learning.content
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Loaded when used: SQLite stores a row's columns in order, so reading this one means
+    # following `data`'s overflow pages (milliseconds per version on every page that loads one).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, deferred=True)
 
     module: Mapped[Module] = relationship()
 
