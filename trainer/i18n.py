@@ -1,7 +1,14 @@
 """Locale choice: the user's setting, then the switcher's choice, then the browser, then ru."""
 
-from flask import current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, pgettext
+from flask import current_app, g, request, session
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    pgettext,
+)
 from flask_login import current_user
 
 from trainer.config import LANGUAGES
@@ -25,15 +32,52 @@ def register_jinja(app) -> None:
     app.jinja_env.filters.update(
         format_date=format_date,
         format_datetime=format_datetime,
-        format_number=format_decimal,
+        format_number=format_number,
         t=localized,
     )
     app.jinja_env.globals.update(
         can=can,
         language_names=LANGUAGE_NAMES,
-        current_locale=lambda: str(get_locale()),
+        current_locale=current_lang,
         product_name=product_name,
     )
+    # Flask-Babel's callables look the locale and the catalogue up again for every string;
+    # these take them from the request's cache (a page has a hundred strings or more).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_i18n()[2].ugettext(s),
+        ngettext=lambda s, p, n: _request_i18n()[2].ungettext(s, p, n),
+        pgettext=lambda c, s: _request_i18n()[2].upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_i18n()[2].unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def _request_i18n() -> tuple:
+    """(locale, its code, translations), looked up once per request and kept beside Flask-Babel's
+    own cache; valid while that cache holds the same locale object, so refresh() and
+    force_locale() (a mail in the recipient's language) are followed."""
+    ctx = getattr(g, "_flask_babel", None) if g else None
+    cached = getattr(ctx, "trainer_i18n", None)
+    if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
+        return cached
+    locale = get_locale()
+    cached = (locale, str(locale), get_translations())
+    if locale is not None:
+        g._flask_babel.trainer_i18n = cached
+    return cached
+
+
+def current_lang() -> str:
+    """The page's language code (ru, en)."""
+    return _request_i18n()[1]
+
+
+def format_number(value) -> str:
+    """A number in the page's language. Whole numbers from 0 to 999 (percents, counts) are
+    written alike in Russian and English, without Babel's pattern look-up."""
+    if type(value) is int and 0 <= value < 1000:
+        return str(value)
+    return format_decimal(value)
 
 
 def product_name() -> str:
@@ -43,4 +87,4 @@ def product_name() -> str:
 
 def localized(text) -> str:
     """The current language's side of a bilingual content text ({"ru": ..., "en": ...})."""
-    return text.get(str(get_locale())) if text is not None else ""
+    return text.get(current_lang()) if text is not None else ""
