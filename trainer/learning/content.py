@@ -1,6 +1,6 @@
 """A stored module version, parsed once per process (versions never change)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trainer.content.schema import LessonEntry, ModuleMeta, Quiz, Scenario
@@ -16,6 +16,8 @@ class ModuleContent:
     lesson_html: dict[str, dict[str, str]]  # lesson id -> lang -> HTML
     quizzes: dict[str, Quiz]
     scenarios: dict[str, Scenario]
+    # Parts of pages rendered from this version alone, per language (trainer/learn/fragments.py).
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def lesson(self, lesson_id: str) -> LessonEntry | None:
         return next((lesson for lesson in self.meta.lessons if lesson.id == lesson_id), None)
