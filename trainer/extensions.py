@@ -1,8 +1,9 @@
 """Flask extensions, created here and bound to the app in create_app."""
 
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,4 +27,31 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+
+
+class RouteLimiter(Limiter):
+    """Flask-Limiter, whose check before every request is skipped where it has nothing to count:
+    Trainer sets no default, application-wide, blueprint or meta limits, only limits on some
+    routes (sign-in, password reset, verification...). Should any of those appear, every request
+    is checked again."""
+
+    def _check_request_limit(self, callable_name=None, in_middleware=True) -> None:
+        if in_middleware and callable_name is None and not self._may_limit(request.endpoint):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
+
+    def _may_limit(self, endpoint: str | None) -> bool:
+        manager = self.limit_manager
+        if (
+            manager._default_limits
+            or manager._application_limits
+            or manager._blueprint_limits
+            or self._meta_limits
+        ):
+            return True
+        view = current_app.view_functions.get(endpoint or "")
+        name = get_qualified_name(view) if view else ""
+        return name in self._marked_for_limiting or manager.has_hints(endpoint or "")
+
+
+limiter = RouteLimiter(key_func=get_remote_address)
