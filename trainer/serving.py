@@ -18,11 +18,16 @@ def register(app: Flask) -> None:
         # rate limits then count each client's address, not the proxy's, and links say https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     static = Path(app.static_folder)
+    versions = {}  # filename -> version, for url_for: a page links its CSS and icons each time
 
     @app.url_defaults
     def version_static_urls(endpoint, values) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            values["v"] = file_version(static / values["filename"])
+            filename = values["filename"]
+            version = versions.get(filename)
+            if version is None:
+                version = versions[filename] = file_version(static / filename)
+            values["v"] = version
 
     @app.after_request
     def cache_versioned_static(response):
