@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from pyinstrument import Profiler
+from werkzeug.datastructures import MultiDict
 
 from trainer import create_app
 
@@ -29,7 +30,9 @@ def main() -> None:
     if cookie != "-":
         name, _, value = cookie.partition("=")
         client.set_cookie(name, value)
-    data = dict(parse_qsl(body)) if body != "-" else None
+    data = MultiDict(parse_qsl(body)) if body != "-" else None
+    if len(fields) > 4 and fields[4]:
+        headers["Accept"] = fields[4]
 
     def send():
         response = client.open(path, method=method, headers=headers, data=data)
