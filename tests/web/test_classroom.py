@@ -427,6 +427,12 @@ def test_a_counting_session_finishes_the_scenario_for_those_who_voted_throughout
         assert [(p.user_id, p.state["scenarios"]["call"]["best"]) for p in progress] == [
             (people["officer"].id, 100)
         ]
+        run_id = db.session.scalar(select(ScenarioRun.id))
+    # The run is the officer's like any other: listed with the scenario, with its own debrief.
+    scenario_page = officer.get("/learn/example-module/scenarios/call").text
+    assert f"/runs/{run_id}/debrief" in scenario_page
+    run_debrief = officer.get(f"/learn/example-module/scenarios/call/runs/{run_id}/debrief")
+    assert run_debrief.status_code == 200 and "100%" in run_debrief.text
     review = trainer.get(f"/class/{code}/debrief").text
     assert "Officer Ivanov: counted" in review
     assert "Судья Петрова: not counted: did not vote at every decision" in review
