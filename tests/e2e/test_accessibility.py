@@ -4,8 +4,9 @@ Chromium over the main pages, in Russian and in English: no serious or critical 
 The pages: sign-in (and a refused one, with its error), catalogue, module, lesson, quiz, a quiz
 attempt and a result, a scenario node and a debrief, certificate verification, "My training"
 (with and without a certificate), a trainer's cohort dashboard and the admin's audit log;
-classroom mode: joining by code, a participant's phone page with their vote, the trainer's
-controls, the projector (and both languages side by side) and a counted session's debrief.
+classroom mode: joining by code, a participant's phone page with their vote, starting a
+session, the list of sessions, the trainer's controls, the projector (and both languages side
+by side) and a counted session's debrief.
 """
 
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ def pages_of(site: Site) -> dict[str, list[tuple[str, str]]]:
         ],
         "trainer@example.org": [
             ("trainer dashboard", f"/cohorts/{site.cohort_id}/"),
+            ("class start", "/class/new?module=example-module&scenario=call"),
+            ("class sessions", "/class/sessions"),
             ("class controls", f"/class/{site.live_class}/control"),
             ("class projector", f"/class/{site.live_class}/projector"),
             ("class projector in both languages", f"/class/{site.live_class}/projector?both=1"),
