@@ -433,6 +433,7 @@ def test_a_counting_session_finishes_the_scenario_for_those_who_voted_throughout
     assert f"/runs/{run_id}/debrief" in scenario_page
     run_debrief = officer.get(f"/learn/example-module/scenarios/call/runs/{run_id}/debrief")
     assert run_debrief.status_code == 200 and "100%" in run_debrief.text
+    assert "ended · counted toward progress" in trainer.get("/class/sessions").text
     review = trainer.get(f"/class/{code}/debrief").text
     assert "Officer Ivanov: counted" in review
     assert "Судья Петрова: not counted: did not vote at every decision" in review
