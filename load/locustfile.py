@@ -11,13 +11,15 @@ each simulated person comes from their own address (X-Forwarded-For, read becaus
 runs with TRAINER_PROXY_HOPS=1), as real users behind a reverse proxy do.
 """
 
+import csv
 import itertools
 import os
 import random
 import re
+import time
 from html.parser import HTMLParser
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 MODULE = os.environ.get("LOAD_MODULE", "harmony-police")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "load-test-2026")
@@ -234,3 +236,25 @@ def unique(links) -> list[str]:
 
 
 learners = itertools.count(1)
+
+
+# Every request's time, for load/report.py: p95 over the whole run and after the ramp-up (once
+# every simulated person has signed in). Written to LOAD_SAMPLES, when set, as locust quits.
+samples: list[tuple] = []
+
+
+@events.request.add_listener
+def _sample(request_type, name, response_time, exception=None, **_kw):
+    samples.append((f"{time.time():.3f}", f"{request_type} {name}", f"{response_time:.1f}",
+                    "0" if exception is None else "1"))  # fmt: skip
+
+
+@events.quitting.add_listener
+def _write_samples(**_kw):
+    path = os.environ.get("LOAD_SAMPLES")
+    if not path:
+        return
+    with open(path, "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["at", "request", "ms", "failed"])
+        out.writerows(samples)

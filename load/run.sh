@@ -57,7 +57,7 @@ $BIN/locust -f load/locustfile.py --headless --users 4 --spawn-rate 4 --run-time
   --host "http://127.0.0.1:$PORT" --only-summary --loglevel ERROR >/dev/null 2>&1 || true
 
 echo "== locust: $USERS users, $RATE/s, $TIME"
-$BIN/locust -f load/locustfile.py --headless --users "$USERS" --spawn-rate "$RATE" \
-  --run-time "$TIME" --host "http://127.0.0.1:$PORT" --csv "$WORK/locust" --only-summary \
-  --loglevel WARNING || true  # failures are in the table; the report says whether p95 is met
-$BIN/python load/report.py "$WORK/locust_stats.csv" "$DATABASE" "$USERS" "$RATE" "$TIME" "$DEMO"
+LOAD_SAMPLES="$WORK/samples.csv" $BIN/locust -f load/locustfile.py --headless \
+  --users "$USERS" --spawn-rate "$RATE" --run-time "$TIME" --host "http://127.0.0.1:$PORT" \
+  --only-summary --loglevel WARNING || true  # failures are counted in the report
+$BIN/python load/report.py "$WORK/samples.csv" "$DATABASE" "$USERS" "$RATE" "$TIME" "$DEMO"
