@@ -381,7 +381,8 @@ class Trail:
 def moment_between(start: date, rng: random.Random) -> datetime:
     days = max((utcnow().date() - start).days, 0)
     day = start + timedelta(days=rng.randint(0, days))
-    return datetime.combine(day, time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=UTC)
+    moment = datetime.combine(day, time(rng.randint(8, 18), rng.randint(0, 59)), tzinfo=UTC)
+    return min(moment, utcnow())  # today's hour may not have come yet
 
 
 def existing_demo_cohorts() -> tuple[int, int]:
