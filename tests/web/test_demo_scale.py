@@ -3,6 +3,7 @@ every synced module assigned, events inserted in bulk; made once; the dashboard 
 cohort costs the queries of any other cohort's."""
 
 from collections import namedtuple
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -82,6 +83,7 @@ def test_demo_400_makes_two_cohorts_once_with_events_in_bulk(app):
             select(User.email).join(cohort_trainers, cohort_trainers.c.user_id == User.id)
         ))  # fmt: skip
         verbs = set(db.session.scalars(select(LearningEvent.verb).distinct()))
+        latest = db.session.scalar(select(func.max(LearningEvent.created_at)))
     assert made["cohorts"] == 2 and made["members"] == 400 and made["assignments"] == 2
     assert sorted(n for _, n in per_cohort) == [200, 200]
     assert runners == {"trainer@example.org"}
@@ -89,6 +91,7 @@ def test_demo_400_makes_two_cohorts_once_with_events_in_bulk(app):
     assert 250 < made["progress"] < 380
     assert made["events"] > 10 * made["progress"] and made["runs"] > 0
     assert {Verb.INITIALIZED, Verb.EXPERIENCED, Verb.ANSWERED, Verb.CHOSE} <= verbs
+    assert latest.replace(tzinfo=UTC) <= datetime.now(UTC)  # nothing happened in the future
     assert f"{made['events']} learning events" in first.output
 
     with app.app_context():
