@@ -1,6 +1,8 @@
 """An officer answers part of a quiz, reloads, comes back in a new browser session, resumes,
 submits from two tabs and a double click, and finds one graded attempt."""
 
+import time
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -197,6 +199,11 @@ def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     # An answer given just before leaving the page is sent as the page hides.
     second.locator('[name="a.interview-together"][value="false"]').check()
     second.goto(base + "/learn/example-module/")
+    # The save leaves with the page and may arrive after the next page loads: wait for it.
+    deadline = time.monotonic() + 10
+    while "interview-together" not in attempts.answered(the_attempt_with_answers(live_server)):
+        assert time.monotonic() < deadline, "the answer given before leaving was not saved"
+        time.sleep(0.1)
     second.goto(first.url)
     expect(second.locator('[name="a.interview-together"][value="false"]')).to_be_checked()
     context.close()

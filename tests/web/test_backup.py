@@ -16,14 +16,17 @@ from tests.web.test_quiz import right_form
 from trainer import backup
 from trainer.accounts import activation_hash, find_by_email
 from trainer.extensions import db
+from trainer.learning import classroom
 from trainer.models import (
     ActivationToken,
     Cohort,
     CohortMailing,
     InviteCode,
+    Module,
     ReminderSent,
     Role,
     ScenarioRun,
+    User,
 )
 from trainer.models.scenarios import ScenarioPairing
 from trainer.models.types import utcnow
@@ -50,8 +53,9 @@ def second_database(tmp_path):
 
 def fill_with_every_kind_of_record(app, make_user) -> None:
     """Demo accounts and a demo cohort (progress, events, scenario runs), a quiz attempt with
-    answers, a certificate, an invite code, an activation token, a scenario pairing and
-    sent-mail records. A new table fails the round-trip test until a record of it is added."""
+    answers, a certificate, an invite code, an activation token, a scenario pairing, sent-mail
+    records and a live class session with a vote. A new table fails the round-trip test until
+    a record of it is added."""
     sync_example(app)
     with app.app_context():
         made = app.test_cli_runner().invoke(args=["demo", "--learners", "12"])
@@ -82,6 +86,14 @@ def fill_with_every_kind_of_record(app, make_user) -> None:
             ScenarioPairing(cohort_id=cohort.id, importer_id=learner.id, source_run_id=run.id,
                             created_by_id=trainer.id),
         ])  # fmt: skip
+        module = db.session.scalar(select(Module).where(Module.slug == "example-module"))
+        version = module.latest_version
+        scenario = classroom.content_of(version).scenarios["call"]
+        session = classroom.start_session(trainer, version, scenario)
+        seat, _ = classroom.join(session, db.session.get(User, learner.id), "en")
+        # Past the opening narrative, to the first decision.
+        classroom.advance(session, scenario, session.steps, classroom.MAJORITY)
+        classroom.vote(session, scenario, seat, session.steps, choice="separate")
         db.session.commit()
 
 
