@@ -103,7 +103,15 @@ def section(spawned: float, samples: list, database: str, settings: str) -> str:
     ramp = min(spawned, max(s[0] for s in samples)) - min(s[0] for s in samples)
     if spawned == float("inf"):
         later = "not measured: some simulated people never signed in"
+    run = (
+        f"- run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: p95 {overall[95]:.0f} ms, after the "
+        f"ramp-up {overall['later'] or 0:.0f} ms, load average {os.getloadavg()[0]:.1f}"
+    )
     return f"""## {database.split()[0]}
+
+Every run so far (the table is the latest's):
+
+{run}
 
 - {database}; {settings}
 - Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {machine()}
@@ -122,7 +130,10 @@ def merged(existing: str, new: str) -> str:
     replaced (or `new` added)."""
     found = re.finditer(r"^## (\S+)\n.*?(?=^## |\Z)", existing, re.S | re.M)
     sections = {m.group(1): m.group(0) for m in found}
-    sections[new.split("\n", 1)[0][3:]] = new
+    name = new.split("\n", 1)[0][3:]
+    earlier = re.findall(r"^- run .*$", sections.get(name, ""), re.M)
+    latest = re.search(r"^- run .*$", new, re.M).group(0)
+    sections[name] = new.replace(latest, "\n".join([*earlier, latest]), 1)
     return INTRO + "".join(f"\n{text.strip()}\n" for _, text in sorted(sections.items()))
 
 
