@@ -7,7 +7,9 @@ server) migrates the database, syncs every module in modules/ and the example mo
 - a trainer with a demo cohort of 1,000 learners (trainer/learning/demo_cohort.py);
 - POOL police learners, each with an open attempt at the example quiz (some answers saved) and
   two runs of the example scenario waiting at their first decision: a quiz submission or a
-  scenario choice is measured on each of them once, so that each one is real.
+  scenario choice is measured on each of them once, so that each one is real;
+- a live class session of the example scenario, open, that the first PHONES pooled learners have
+  joined: their polls of its status are the room's phones (`bench/run.py --pollers`).
 Sessions are signed as a sign-in makes them, without hashing a password per learner. It writes
 WORKDIR/requests/<name>.txt (the lines bench/requests.lua reads), WORKDIR/lesson.html (the
 lesson page as served, for the ceiling app) and WORKDIR/prepared.json.
@@ -28,9 +30,10 @@ from werkzeug.datastructures import MultiDict
 
 from trainer import create_app
 from trainer.accounts import create_user
+from trainer.classroom.views import SEATS
 from trainer.content.sync import sync_modules
 from trainer.extensions import db
-from trainer.learning import attempts, grading, scenario_runs
+from trainer.learning import attempts, classroom, grading, scenario_runs
 from trainer.learning import progress as tracking
 from trainer.learning.certificates import find_certificate
 from trainer.learning.content import content_of
@@ -45,15 +48,18 @@ JUDGES = "maine-arkhangelsk-judges"
 USER_AGENT = "trainer-bench"  # bench/requests.lua sends it; the session is bound to it
 COHORT_LEARNERS = 1000
 RUNS = 2  # scenario runs per pooled learner: choices are measured faster than submissions
+PHONES = 40  # a room's participants, each polling the live session's status
 
 
-def signed_session(app, user: User) -> tuple[str, str]:
-    """(Cookie header value, CSRF token) of a fresh sign-in of `user` from wrk's address."""
+def signed_session(app, user: User, **remembered) -> tuple[str, str]:
+    """(Cookie header value, CSRF token) of a fresh sign-in of `user` from wrk's address;
+    `remembered` goes into the session as the app would put it there (a class seat)."""
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     # A context of its own: Flask-WTF keeps the token on `g`, which an outer app context shares.
     headers = {"User-Agent": USER_AGENT}
     with app.app_context(), app.test_request_context(environ_base=environ, headers=headers):
         login_user(user)
+        session.update(remembered)
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return f"{app.config['SESSION_COOKIE_NAME']}={cookie}", token
@@ -154,6 +160,8 @@ def main() -> None:
         scenario = content_of(example.latest_version).scenarios["call"]
         learners, now = pool_learners(pool), utcnow()
         pooled = [(user, *start_pool_learner(user, example, scenario, now)) for user in learners]
+        live = classroom.start_session(trainer, example.latest_version, scenario)
+        seats = [(user, classroom.join(live, user, "ru")[0]) for user in learners[:PHONES]]
         db.session.commit()
         lesson_id = content_of(judges.latest_version).meta.lessons[0].id
         code = find_certificate(judge.id, example.latest_version_id).code
@@ -161,6 +169,9 @@ def main() -> None:
         trainer_cookie, _ = signed_session(app, trainer)
         sessions = [(signed_session(app, user), rest) for user, *rest in pooled]
         cohort_id = cohort.id
+        class_status = f"/class/{live.code}/status.json"
+        # Each phone's cookie remembers its seat, as joining does (trainer/classroom/views.py).
+        phones = [signed_session(app, u, **{SEATS: {str(live.id): s.id}})[0] for u, s in seats]
 
     # The text itself ("Continue to the lesson"), past the content warning if there is one.
     lesson = f"/learn/{JUDGES}/lessons/{lesson_id}?show=text"
@@ -201,6 +212,8 @@ def main() -> None:
     (requests / "quiz-save.txt").write_text("\n".join(saves) + "\n")
     (requests / "quiz-submit.txt").write_text("\n".join(submissions) + "\n")
     (requests / "scenario-choice.txt").write_text("\n".join(choices) + "\n")
+    polls = [line("GET", class_status, cookie) for cookie in phones]
+    (requests / "class-status.txt").write_text("\n".join(polls) + "\n")
     prepared = {
         "lesson": lesson,
         "lesson_bytes": len(page.data),

@@ -8,8 +8,12 @@ loopback through bench/requests.lua, which refuses any unexpected status (a 400 
 CSRF token, a redirect to the sign-in page...).
 
 Usage: `make bench`, or .venv/bin/python bench/run.py [--seconds 10]
-[--database sqlite|postgresql|both] [--only lesson,catalogue] [--write --label "after"]
-(--write appends the table to bench/RESULTS.md).
+[--database sqlite|postgresql|both] [--only lesson,catalogue] [--pollers 40]
+[--write --label "after"] (--write appends the table to bench/RESULTS.md).
+
+With --pollers N (default 40), the pages in POLLED are measured once more while N phones of a
+live class session poll its status every POLL_SECONDS, as classroom.js does; the phones' own
+latencies are reported too. Polling is meant to leave the rest of the site where it was.
 """
 
 import argparse
@@ -19,10 +23,13 @@ import platform
 import re
 import shlex
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,6 +68,9 @@ PAGES = [
     Page("certificate PDF", "certificate-pdf", 200),
     Page("verification page", "verify", 200),
 ]
+
+POLLED = ["lesson", "catalogue", "quiz-save"]  # measured again with the room's phones polling
+POLL_SECONDS = 3  # classroom.js polls every 3 s
 
 
 class BenchFailure(Exception):
@@ -137,6 +147,57 @@ def wrk(url: str, requests: Path, page: Page, seconds: int) -> Result:
     return Result(rps, value["p50"], value["p95"], value["p99"], int(value["completed"]))
 
 
+class Phones:
+    """A room's phones polling a live session's status in threads (a conditional GET every
+    POLL_SECONDS, like classroom.js), from the request lines of bench/prepare.py."""
+
+    def __init__(self, url: str, requests: Path, count: int):
+        lines = [line.split("\t") for line in requests.read_text().splitlines()]
+        self.phones = [(url + path, cookie) for _, path, cookie, *_ in lines][:count]
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=self.poll, args=p) for p in self.phones]
+
+    def poll(self, url: str, cookie: str) -> None:
+        tag = None
+        while not self.done.is_set():
+            headers = {"Cookie": cookie, "User-Agent": "trainer-bench"}
+            if tag:
+                headers["If-None-Match"] = tag
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+                    tag = r.headers.get("ETag")
+            except urllib.error.HTTPError as error:
+                if error.code != 304:
+                    self.failures.append(str(error.code))
+            except OSError as error:
+                self.failures.append(type(error).__name__)
+            self.latencies.append((time.monotonic() - started) * 1000)
+            self.done.wait(POLL_SECONDS)
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+            time.sleep(POLL_SECONDS / len(self.threads))  # phones do not poll in step
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        for thread in self.threads:
+            thread.join()
+
+    def summary(self) -> str:
+        if not self.latencies:
+            return "no polls"
+        cuts = statistics.quantiles(self.latencies, n=100)
+        return (
+            f"{len(self.phones)} phones, {len(self.latencies)} polls, "
+            f"{len(self.failures)} failed; p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms"
+        )
+
+
 def settle(url: str) -> None:
     """Wait until the server has answered the requests wrk left queued at the end of a run."""
     for _ in range(120):
@@ -204,9 +265,30 @@ def measure(database: str, database_url: str, args) -> dict:
                 results[page.name] = failure
             settle(url)
             print(f"[{database}] {page.name}: {results[page.name]}", flush=True)
+        if args.pollers:
+            facts["phones"] = measure_with_phones(url, workdir, results, args)
+            print(f"[{database}] phones: {facts['phones']}", flush=True)
     finally:
         stop(process)
     return {"results": results, "facts": facts}
+
+
+def measure_with_phones(url: str, workdir: Path, results: dict, args) -> str:
+    """The POLLED pages again while the room's phones poll; a summary of the phones' polls."""
+    with Phones(url, workdir / "requests" / "class-status.txt", args.pollers) as phones:
+        for page in PAGES:
+            if page.requests not in POLLED or (args.only and page.requests not in args.only):
+                continue
+            name = f"{page.name}, {args.pollers} phones polling"
+            try:
+                results[name] = wrk(url, workdir / "requests" / f"{page.requests}.txt", page,
+                                    args.seconds)  # fmt: skip
+            except BenchFailure as failure:
+                results[name] = failure
+            settle(url)
+    if phones.failures:
+        results["class status polls"] = BenchFailure(f"failed polls: {phones.failures[:5]}")
+    return phones.summary()
 
 
 def table(database: str, measured: dict) -> list[str]:
@@ -222,7 +304,7 @@ def table(database: str, measured: dict) -> list[str]:
     ]
     targets = {p.name: p.target for p in PAGES}
     for name, r in results.items():
-        target = targets.get(name)
+        target = targets.get(without_phones(name))
         if isinstance(r, BenchFailure):
             lines.append(f"| {name} | FAILED: {r} | | | | | | | | | **failed** |")
             continue
@@ -235,6 +317,11 @@ def table(database: str, measured: dict) -> list[str]:
             f"| {'' if target is None else f'{target:.0%}'} | {verdict} |"
         )
     return lines
+
+
+def without_phones(name: str) -> str:
+    """The page's own name, without ", 40 phones polling"."""
+    return re.sub(r", \d+ phones polling$", "", name)
 
 
 def times(result: Result, base: Result) -> str:
@@ -271,6 +358,8 @@ def report(label: str, sections: list[tuple[str, dict]], before: str, after: str
     ]
     for database, measured in sections:
         lines += [*table(database, measured), ""]
+        if "phones" in measured["facts"]:
+            lines += [f"Class session status polls meanwhile: {measured['facts']['phones']}.", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -286,6 +375,10 @@ def parse_args():
         "(a choice made once in each); default 300 per second measured",
     )
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
+    parser.add_argument(
+        "--pollers", type=int, default=40,
+        help="phones polling a live class session while some pages are measured again (0: none)",
+    )  # fmt: skip
     parser.add_argument("--write", action="store_true", help="append the table to RESULTS.md")
     parser.add_argument("--label", default="Run")
     args = parser.parse_args()
@@ -321,12 +414,13 @@ def main() -> int:
         for name, result in measured["results"].items()
         if isinstance(result, BenchFailure)
     ]
+    targets = {p.name: p.target for p in PAGES}
     missed = [
-        (database, p.name)
+        (database, name)
         for database, measured in sections
-        for p in PAGES
-        if p.target and isinstance(result := measured["results"].get(p.name), Result)
-        and result.rps / measured["results"][BASELINES[0].name].rps < p.target
+        for name, result in measured["results"].items()
+        if (target := targets.get(without_phones(name))) and isinstance(result, Result)
+        and result.rps / measured["results"][BASELINES[0].name].rps < target
     ]  # fmt: skip
     return 1 if failed or missed else 0
 
