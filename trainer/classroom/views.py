@@ -433,50 +433,18 @@ def control_page(live: ClassSession, errors=None, status: int = 200):
     )
 
 
-def trainer_act(code: str, act):
-    """Run a trainer's act on the session: refusals are flashed, the page shows the result."""
+def trainer_act(code: str, form_class, act, then: str = ".control"):
+    """Run a trainer's act, `act(live, form)`, on the session: refusals are flashed, an
+    invalid ruling shows the controls again with its errors, the page shows the result."""
     live = load(code)
     denied = signed_in_trainer(live)
     if denied:
         return denied
-    form = StepForm()
+    form = form_class()
     if not form.validate_on_submit():
         abort(400)
     try:
-        act(live, room.scenario_of(live), form.step.data)
-    except room.Refused as refused:
-        flash(REFUSALS[refused.reason], "error")
-    else:
-        db.session.commit()
-    return redirect(url_for(".control", code=live.code), 303)
-
-
-@bp.route("/class/<code>/close", methods=["POST"])
-def close_vote(code: str):
-    return trainer_act(code, room.close_vote)
-
-
-@bp.route("/class/<code>/reveal", methods=["POST"])
-def reveal(code: str):
-    return trainer_act(code, room.reveal)
-
-
-@bp.route("/class/<code>/advance", methods=["POST"])
-def advance(code: str):
-    live = load(code)
-    denied = signed_in_trainer(live)
-    if denied:
-        return denied
-    form = AdvanceForm()
-    if not form.validate_on_submit():
-        abort(400)
-    scenario = room.scenario_of(live)
-    node = engine.node_of(scenario, live.node_id)
-    ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
-    try:
-        room.advance(
-            live, scenario, form.step.data, form.by.data, request.form.get("choice"), ruling
-        )
+        act(live, form)
     except engine.RulingInvalid as invalid:
         return control_page(live, invalid.errors, 400)
     except room.Refused as refused:
@@ -485,43 +453,48 @@ def advance(code: str):
         flash(REFUSALS["not-offered"], "error")
     else:
         db.session.commit()
-    return redirect(url_for(".control", code=live.code), 303)
+    return redirect(url_for(then, code=live.code), 303)
+
+
+def at_step(act):
+    """An act of the engine on the step the trainer's page showed."""
+    return lambda live, form: act(live, room.scenario_of(live), form.step.data)
+
+
+@bp.route("/class/<code>/close", methods=["POST"])
+def close_vote(code: str):
+    return trainer_act(code, StepForm, at_step(room.close_vote))
+
+
+@bp.route("/class/<code>/reveal", methods=["POST"])
+def reveal(code: str):
+    return trainer_act(code, StepForm, at_step(room.reveal))
+
+
+@bp.route("/class/<code>/advance", methods=["POST"])
+def advance(code: str):
+    return trainer_act(code, AdvanceForm, move_on)
+
+
+def move_on(live: ClassSession, form: AdvanceForm) -> None:
+    """By the majority, or by the trainer's choice or ruling (the fields `f-<id>`)."""
+    scenario = room.scenario_of(live)
+    node = engine.node_of(scenario, live.node_id)
+    ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
+    room.advance(live, scenario, form.step.data, form.by.data, request.form.get("choice"), ruling)
 
 
 @bp.route("/class/<code>/end", methods=["POST"])
 def end(code: str):
-    live = load(code)
-    denied = signed_in_trainer(live)
-    if denied:
-        return denied
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        room.end_session(live)
-    except room.Refused as refused:
-        flash(REFUSALS[refused.reason], "error")
-    else:
-        db.session.commit()
-    return redirect(url_for(".debrief", code=live.code), 303)
+    return trainer_act(code, ActionForm, lambda live, form: room.end_session(live), ".debrief")
 
 
 @bp.route("/class/<code>/counting", methods=["POST"])
 def counting(code: str):
     """Count the session toward the participants' progress, or stop counting it."""
-    live = load(code)
-    denied = signed_in_trainer(live)
-    if denied:
-        return denied
-    form = CountingForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        room.set_counting(live, form.counts.data == "1")
-    except room.Refused as refused:
-        flash(REFUSALS[refused.reason], "error")
-    else:
-        db.session.commit()
-    return redirect(url_for(".control", code=live.code), 303)
+    return trainer_act(
+        code, CountingForm, lambda live, form: room.set_counting(live, form.counts.data == "1")
+    )
 
 
 @bp.route("/class/<code>/projector")
