@@ -1,5 +1,8 @@
 """Locale choice: the user's setting, then the switcher's choice, then the browser, then ru."""
 
+from decimal import Decimal
+
+from babel import Locale
 from flask import current_app, g, request, session
 from flask_babel import (
     format_date,
@@ -34,6 +37,7 @@ def register_jinja(app) -> None:
         format_datetime=format_datetime,
         format_number=format_number,
         t=localized,
+        unit=unit_for,
     )
     app.jinja_env.globals.update(
         can=can,
@@ -88,3 +92,27 @@ def product_name() -> str:
 def localized(text) -> str:
     """The current language's side of a bilingual content text ({"ru": ..., "en": ...})."""
     return text.get(current_lang()) if text is not None else ""
+
+
+# CLDR's plural categories in the order a module writes a unit's forms ("день|дня|дней").
+PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+
+def unit_for(unit, value=None, lang: str | None = None) -> str:
+    """A number's unit in the page's language (or `lang`), agreeing with `value`. A module may
+    write a unit's forms separated by "|" in CLDR's order (ru "день|дня|дней", en "day|days");
+    without a value the last form is used ("from 3 to 60 days")."""
+    if unit is None:
+        return ""
+    forms = (unit.get(lang) if lang else localized(unit)).split("|")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:  # none, or not a number (an answer as typed): the general form
+        return forms[-1]
+    if len(forms) == 1 or not number.is_finite():
+        return forms[-1]
+    if number == number.to_integral_value():
+        number = number.to_integral_value()  # 3.0 is written "3": "3 дня"
+    rule = (Locale.parse(lang) if lang else _request_i18n()[0]).plural_form
+    categories = [c for c in PLURAL_ORDER if c in rule.tags or c == "other"]
+    return forms[min(categories.index(rule(number)), len(forms) - 1)]

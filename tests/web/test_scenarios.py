@@ -131,6 +131,17 @@ def test_debrief_shows_path_scores_feedback_expert_path_and_references(app, offi
     assert 'id="ref-unodc-police-handbook"' in html
 
 
+def test_a_units_form_agrees_with_the_number_in_both_languages(app, officer, make_user):
+    russian = make_user(profession=Profession.POLICE, locale="ru", email="ru@example.org")
+    for user, given, field in ((russian, "2 дня", "(дней)"), (officer, "2 days", "(days)")):
+        client = client_for(app, user)
+        url = start_run(client)
+        play(client, url, GOOD_RUN[:3])
+        assert field in client.get(url).text  # the ruling's number box: the general form
+        play(client, url, GOOD_RUN[3:], first_step=3)
+        assert given in client.get(f"{url}/debrief").text
+
+
 def test_a_double_submitted_choice_applies_once(app, officer):
     client = client_for(app, officer)
     url = start_run(client)
