@@ -1,11 +1,12 @@
-"""Load benchmark: Trainer's pages against two baselines measured in the same run.
+"""Load benchmark: Trainer's pages against three baselines measured in the same run.
 
-Baselines: a bare Flask "hello" (bench/hello.py), and the ceiling for this stack, a bare Flask
+Baselines: a bare Flask "hello" (bench/hello.py), the ceiling for this stack, a bare Flask
 app rendering the lesson page's HTML through Jinja with no database, session or translation
-(bench/ceiling.py). Then, signed in, the pages in PAGES, on SQLite and on a throwaway PostgreSQL
-(scripts/postgres.sh). Every app runs under gunicorn with the same settings; wrk drives it on
-loopback through bench/requests.lua, which refuses any unexpected status (a 400 for a missing
-CSRF token, a redirect to the sign-in page...).
+(bench/ceiling.py), and the signed-in floor, Trainer's own app answering a signed-in request
+with no page work (bench/floor.py). Then, signed in, the pages in PAGES, on SQLite and on a
+throwaway PostgreSQL (scripts/postgres.sh). Every app runs under gunicorn with the same
+settings; wrk drives it on loopback through bench/requests.lua, which refuses any unexpected
+status (a 400 for a missing CSRF token, a redirect to the sign-in page...).
 
 Usage: `make bench`, or .venv/bin/python bench/run.py [--seconds 10]
 [--database sqlite|postgresql|both] [--only lesson,catalogue] [--pollers 40]
@@ -55,7 +56,15 @@ class Page:
     pool: bool = False  # each request at most once (a real submission each time)
 
 
-BASELINES = [Page("bare Flask hello", "hello", 200), Page("ceiling (lesson HTML, Jinja)", "", 200)]
+BASELINES = [
+    Page("bare Flask hello", "hello", 200),
+    Page("ceiling (lesson HTML, Jinja)", "hello", 200),
+    Page("signed-in floor (Trainer, no page work)", "floor", 200),
+]
+BASELINE_APPS = ["bench.hello:app", "bench.ceiling:app", "bench.floor:app"]
+# Each page is first requested for this long, unmeasured, so that both workers have compiled its
+# templates and parsed its module before the measurement (pools excepted: each is used once).
+WARM_UP_SECONDS = 2
 PAGES = [
     Page("lesson page", "lesson", 200, 0.25),
     Page("module page", "module", 200, 0.20),
@@ -245,11 +254,14 @@ def measure(database: str, database_url: str, args) -> dict:
     print(f"[{database}] preparing ({args.pool} pooled learners)...", flush=True)
     facts = prepare(env, workdir, args.pool)
     print(f"[{database}] prepared in {facts['seconds']} s", flush=True)
+    write_floor_request(workdir / "requests")
     results = {}
-    for page, spec in zip(BASELINES, ["bench.hello:app", "bench.ceiling:app"], strict=True):
+    for page, spec in zip(BASELINES, BASELINE_APPS, strict=True):
         process, url = serve(spec, env)
         try:
-            results[page.name] = wrk(url, workdir / "requests" / "hello.txt", page, args.seconds)
+            requests = workdir / "requests" / f"{page.requests}.txt"
+            warm_up(url, requests, page)
+            results[page.name] = wrk(url, requests, page, args.seconds)
         finally:
             stop(process)
         print(f"[{database}] {page.name}: {results[page.name].rps:.1f} req/s", flush=True)
@@ -260,6 +272,8 @@ def measure(database: str, database_url: str, args) -> dict:
                 continue
             requests = workdir / "requests" / f"{page.requests}.txt"
             try:
+                if not page.pool:
+                    warm_up(url, requests, page)
                 results[page.name] = wrk(url, requests, page, args.seconds)
             except BenchFailure as failure:
                 results[page.name] = failure
@@ -271,6 +285,16 @@ def measure(database: str, database_url: str, args) -> dict:
     finally:
         stop(process)
     return {"results": results, "facts": facts}
+
+
+def write_floor_request(folder: Path) -> None:
+    """The floor's request: the lesson page's signed-in cookie, on the floor's path."""
+    _method, _path, cookie, *_ = (folder / "lesson.txt").read_text().splitlines()[0].split("\t")
+    (folder / "floor.txt").write_text(f"GET\t/bench/floor\t{cookie}\t-\n")
+
+
+def warm_up(url: str, requests: Path, page: Page) -> None:
+    wrk(url, requests, page, WARM_UP_SECONDS)
 
 
 def measure_with_phones(url: str, workdir: Path, results: dict, args) -> str:
@@ -293,25 +317,26 @@ def measure_with_phones(url: str, workdir: Path, results: dict, args) -> str:
 
 def table(database: str, measured: dict) -> list[str]:
     results = measured["results"]
-    hello, ceiling = (results[p.name] for p in BASELINES)
+    hello, ceiling, floor = (results[p.name] for p in BASELINES)
     lines = [
         f"**{database}** — lesson page HTML: {measured['facts']['lesson_bytes']:,} bytes "
         f"(target < 40 KB)",
         "",
-        "| page | req/s | % of hello | % of ceiling | p50 ms | p95 ms | p99 ms "
+        "| page | req/s | % of hello | % of ceiling | % of floor | p50 ms | p95 ms | p99 ms "
         "| p50/p95/p99 × hello | p50/p95/p99 × ceiling | target | |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
     ]
     targets = {p.name: p.target for p in PAGES}
     for name, r in results.items():
         target = targets.get(without_phones(name))
         if isinstance(r, BenchFailure):
-            lines.append(f"| {name} | FAILED: {r} | | | | | | | | | **failed** |")
+            lines.append(f"| {name} | FAILED: {r} | | | | | | | | | | **failed** |")
             continue
         share = r.rps / hello.rps
         verdict = "" if target is None else ("ok" if share >= target else "**missed**")
         lines.append(
             f"| {name} | {r.rps:,.1f} | {share:.1%} | {r.rps / ceiling.rps:.1%} "
+            f"| {r.rps / floor.rps:.1%} "
             f"| {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
             f"| {times(r, hello)} | {times(r, ceiling)} "
             f"| {'' if target is None else f'{target:.0%}'} | {verdict} |"

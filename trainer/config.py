@@ -1,9 +1,12 @@
 """Configuration from the environment, with safe defaults for development."""
 
+import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+import orjson
 
 LANGUAGES = ("ru", "en")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -133,9 +136,21 @@ def database_url(url: str | None, instance_path: str) -> str:
 
 
 def engine_options(url: str) -> dict:
+    # Progress states are JSON, read on every learner's page and a thousand at a time on a
+    # cohort's dashboard: orjson decodes them several times faster than the json module.
+    common = {"json_deserializer": load_json}
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        return {**common, "connect_args": {"timeout": 15}}
+    return {**common, "pool_pre_ping": True}
+
+
+def load_json(text: str | bytes):
+    """orjson's reading of a stored JSON value; the json module's for what orjson refuses
+    and json.dumps may have written (NaN, Infinity)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def instance_secret_key(instance: Path) -> str:

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, to_user_timezone
+from flask_babel import format_date, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -554,7 +554,8 @@ def assignment(cohort_id: int, assignment_id: int):
 
 
 def completion_series(cohort: Cohort, assignment: Assignment, rows):
-    done = [to_user_timezone(r.completed_at).date() for r in rows if r.completed_at is not None]
+    zone = get_timezone()  # once: a cohort has a thousand completions
+    done = [r.completed_at.astimezone(zone).date() for r in rows if r.completed_at is not None]
     end = today()
     start = min([cohort.starts_on or to_user_timezone(assignment.created_at).date(), *done, end])
     start = max(start, date.fromordinal(end.toordinal() - 365))  # at most a year of days

@@ -7,7 +7,7 @@ them; this module imports no blueprint.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, true
+from sqlalchemy import Select, and_, case, false, func, or_, select, text, true
 from sqlalchemy.orm import aliased, joinedload
 
 from trainer.extensions import db
@@ -28,6 +28,7 @@ from trainer.models import (
     Verb,
     cohort_trainers,
 )
+from trainer.models.progress import QUIZ_RESULTS
 from trainer.models.users import UNUSABLE_PASSWORD_PREFIX
 
 
@@ -321,7 +322,7 @@ def failed_twice_ids(cohort_id: int) -> Select:
         .where(
             LearningEvent.user_id.in_(current_members(cohort_id)),
             LearningEvent.module_version_id.in_(versions),
-            LearningEvent.verb.in_([Verb.FAILED, Verb.PASSED]),
+            text(QUIZ_RESULTS),
             LearningEvent.object_id.contains("/quiz/", autoescape=True),
         )
         .group_by(LearningEvent.user_id, LearningEvent.object_id)
