@@ -9,7 +9,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from trainer.cohorts.my_training import assigned_training
@@ -18,7 +18,7 @@ from trainer.learn import bp
 from trainer.learn.sections import paired_sections
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
-from trainer.learning.completion import next_step, requirements
+from trainer.learning.completion import next_step
 from trainer.learning.content import content_of
 from trainer.models import Module, ModuleAsset, ModuleVersion, Progress
 from trainer.policy import authorize, can, require
@@ -27,12 +27,33 @@ from trainer.policy import authorize, can, require
 STEP_ENDPOINTS = {"lesson": "learn.lesson", "quiz": "quiz.quiz", "scenario": "scenarios.scenario"}
 
 
-def load_module(slug: str) -> Module:
-    module = db.session.scalar(
+def synced_module(slug: str):
+    """The query of a synced module by its slug, with its latest version."""
+    return (
         select(Module)
         .where(Module.slug == slug, Module.latest_version_id.is_not(None))
         .options(joinedload(Module.latest_version))
     )
+
+
+def load_module(slug: str) -> Module:
+    return opened(db.session.scalar(synced_module(slug)))
+
+
+def module_and_progress(slug: str) -> tuple[Module, Progress | None]:
+    """The module, as load_module, and the learner's progress in it: one query."""
+    found = db.session.execute(
+        synced_module(slug)
+        .add_columns(Progress)
+        .outerjoin(
+            Progress, and_(Progress.module_id == Module.id, Progress.user_id == current_user.id)
+        )
+    ).first()
+    return (opened(found[0]), found[1]) if found else opened(None)
+
+
+def opened(module: Module | None) -> Module:
+    """404 for no module, 403 outside the module's audience."""
     if module is None:
         abort(404)
     authorize("learn.open_module", content_of(module.latest_version).meta)
@@ -95,8 +116,7 @@ def my_training():
 @bp.route("/<slug>/")
 @require("learn.browse")
 def module(slug: str):
-    module = load_module(slug)
-    progress = tracking.find_progress(current_user, module)
+    module, progress = module_and_progress(slug)
     version = progress.version if progress else tracking.starting_version(current_user, module)
     content = content_of(version)
     state = progress.state if progress else {}
@@ -110,7 +130,6 @@ def module(slug: str):
         content=content,
         progress=progress,
         state=state,
-        requirements=requirements(content.meta),
         continue_url=step_url(slug, step) if step else None,
         newer_version=newer,
     )
@@ -119,8 +138,7 @@ def module(slug: str):
 @bp.route("/<slug>/restart", methods=["POST"])
 @require("learn.browse")
 def restart(slug: str):
-    module = load_module(slug)
-    progress = tracking.find_progress(current_user, module)
+    _module, progress = module_and_progress(slug)
     if progress is not None:
         tracking.restart(progress)
         db.session.commit()
@@ -130,8 +148,7 @@ def restart(slug: str):
 @bp.route("/<slug>/lessons/<lesson_id>")
 @require("learn.browse")
 def lesson(slug: str, lesson_id: str):
-    module = load_module(slug)
-    progress = tracking.find_progress(current_user, module)
+    module, progress = module_and_progress(slug)
     content = content_of(
         progress.version if progress else tracking.starting_version(current_user, module)
     )

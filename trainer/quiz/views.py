@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from trainer.extensions import db
 from trainer.inputs import PAGE_MAX, ascii_int, db_int
-from trainer.learn.views import load_module
+from trainer.learn.views import module_and_progress
 from trainer.learning import attempts as service
 from trainer.learning import grading
 from trainer.learning import progress as tracking
@@ -34,8 +34,7 @@ def wants_json() -> bool:
 @bp.route("/<slug>/quizzes/<quiz_id>")
 @require("learn.browse")
 def quiz(slug: str, quiz_id: str):
-    module = load_module(slug)
-    progress = tracking.find_progress(current_user, module)
+    module, progress = module_and_progress(slug)
     content = content_of(
         progress.version if progress else tracking.starting_version(current_user, module)
     )
@@ -61,8 +60,7 @@ def quiz(slug: str, quiz_id: str):
 @bp.route("/<slug>/quizzes/<quiz_id>/start", methods=["POST"])
 @require("learn.browse")
 def start(slug: str, quiz_id: str):
-    module = load_module(slug)
-    progress = tracking.find_progress(current_user, module)
+    module, progress = module_and_progress(slug)
     if (
         quiz_id
         not in content_of(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from trainer.extensions import db
 from trainer.inputs import db_int
-from trainer.learn.views import load_module
+from trainer.learn.views import load_module, module_and_progress
 from trainer.learning import progress as tracking
 from trainer.learning import scenario_imports as imports
 from trainer.learning import scenario_runs as runs
@@ -40,9 +40,8 @@ MAX_COMPARED = 4
 
 def load_scenario(slug: str, scenario_id: str, latest: bool = False):
     """(module, content, scenario) on the learner's version, else (or if `latest`) the latest."""
-    module = load_module(slug)
-    progress = None if latest else tracking.find_progress(current_user, module)
-    version = progress.version if progress else module.latest_version
+    module, progress = module_and_progress(slug)
+    version = progress.version if progress and not latest else module.latest_version
     content = content_of(version)
     scenario = content.scenarios.get(scenario_id)
     if scenario is None:
