@@ -9,7 +9,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from trainer.cohorts.my_training import assigned_training
@@ -27,27 +27,26 @@ from trainer.policy import authorize, can, require
 STEP_ENDPOINTS = {"lesson": "learn.lesson", "quiz": "quiz.quiz", "scenario": "scenarios.scenario"}
 
 
-def synced_module(slug: str):
-    """The query of a synced module by its slug, with its latest version."""
-    return (
-        select(Module)
-        .where(Module.slug == slug, Module.latest_version_id.is_not(None))
-        .options(joinedload(Module.latest_version))
-    )
+# Built once (with parameters): the lesson, module, quiz and scenario pages run them on every
+# request, and building a statement costs a third of running it.
+SYNCED_MODULE = (
+    select(Module)
+    .where(Module.slug == bindparam("slug"), Module.latest_version_id.is_not(None))
+    .options(joinedload(Module.latest_version))
+)
+SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULE.add_columns(Progress).outerjoin(
+    Progress, and_(Progress.module_id == Module.id, Progress.user_id == bindparam("user_id"))
+)
 
 
 def load_module(slug: str) -> Module:
-    return opened(db.session.scalar(synced_module(slug)))
+    return opened(db.session.scalar(SYNCED_MODULE, {"slug": slug}))
 
 
 def module_and_progress(slug: str) -> tuple[Module, Progress | None]:
     """The module, as load_module, and the learner's progress in it: one query."""
     found = db.session.execute(
-        synced_module(slug)
-        .add_columns(Progress)
-        .outerjoin(
-            Progress, and_(Progress.module_id == Module.id, Progress.user_id == current_user.id)
-        )
+        SYNCED_MODULE_AND_PROGRESS, {"slug": slug, "user_id": current_user.id}
     ).first()
     return (opened(found[0]), found[1]) if found else opened(None)
 

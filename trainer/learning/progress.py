@@ -1,6 +1,6 @@
 """Recording learning: every act appends an event and updates Progress in the same flush."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from trainer.extensions import db
 from trainer.learning.cohort_queries import pinned_version_id
@@ -9,11 +9,13 @@ from trainer.learning.content import content_of
 from trainer.models import LearningEvent, Module, ModuleVersion, Progress, Status, User, Verb
 from trainer.models.types import utcnow
 
+PROGRESS_OF = select(Progress).where(
+    Progress.user_id == bindparam("user_id"), Progress.module_id == bindparam("module_id")
+)  # built once: pages and saves run it on every request
+
 
 def find_progress(user: User, module: Module) -> Progress | None:
-    return db.session.scalar(
-        select(Progress).where(Progress.user_id == user.id, Progress.module_id == module.id)
-    )
+    return db.session.scalar(PROGRESS_OF, {"user_id": user.id, "module_id": module.id})
 
 
 def start(user: User, module: Module, version_id: int | None = None) -> Progress:
