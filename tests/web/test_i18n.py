@@ -63,3 +63,23 @@ def test_dates_are_formatted_for_the_language(app):
             assert format_date(day, "long") == "8 марта 2026\u202fг."
         with force_locale("en"):
             assert format_date(day, "long") == "March 8, 2026"
+
+
+def test_wtforms_own_messages_follow_the_page_language(app):
+    """WTForms' own messages come from its catalogues, read once per process (trainer.forms)."""
+    from wtforms import IntegerField
+
+    from trainer.forms import Form
+
+    class AgeForm(Form):
+        class Meta:
+            csrf = False
+
+        age = IntegerField()
+
+    for lang, message in (("ru", "Неверное целое число."), ("en", "Not a valid integer value.")):
+        with app.test_request_context("/", data={"age": "abc"}, method="POST",
+                                      headers={"Accept-Language": lang}):  # fmt: skip
+            form = AgeForm()
+            assert not form.validate()
+            assert form.age.errors == [message]

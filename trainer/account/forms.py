@@ -1,17 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
-from trainer.forms import email_field, locale_field, name_field, new_password_fields
+from trainer.forms import Form, email_field, locale_field, name_field, new_password_fields
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = name_field()
     locale = locale_field()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -20,7 +19,7 @@ class PasswordChangeForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     """A new address; it takes effect once confirmed from that address."""
 
     email = email_field(_l("New email address"))

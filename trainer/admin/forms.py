@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from trainer.audit import Action
 from trainer.forms import (
+    Form,
     InviteLimitsForm,
     email_field,
     name_field,
@@ -14,14 +14,14 @@ from trainer.forms import (
 )
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(Form):
     class Meta:
         csrf = False  # a GET search changes nothing
 
     q = SearchField(_l("Search by name or email"), validators=[Optional(), Length(max=254)])
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     name = name_field()
     email = email_field()
     role = role_field()
@@ -29,7 +29,7 @@ class UserCreateForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = name_field()
     role = role_field()
     profession = profession_field()
@@ -41,7 +41,7 @@ class InviteForm(InviteLimitsForm):
     profession = profession_field(_l("Profession of those who register"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters of the audit log, read from the query string."""
 
     class Meta:

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from trainer.forms import (
+    Form,
     email_field,
     locale_field,
     name_field,
@@ -12,7 +12,7 @@ from trainer.forms import (
 )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"),
@@ -23,7 +23,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     code = StringField(
         _l("Invite code"),
         validators=[Optional(), Length(max=64)],
@@ -36,7 +36,7 @@ class RegisterForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class ActivationCodeForm(FlaskForm):
+class ActivationCodeForm(Form):
     """The code from the activation sheet, for someone who cannot open the link."""
 
     code = StringField(
@@ -46,7 +46,7 @@ class ActivationCodeForm(FlaskForm):
     )
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(Form):
     """The owner of an imported account sets their name as it should be printed, and a
     password."""
 
@@ -55,9 +55,9 @@ class ActivationForm(FlaskForm):
     password, confirm = new_password_fields()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = new_password_fields()

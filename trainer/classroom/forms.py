@@ -2,16 +2,16 @@
 node and are read by the views, as in the single-player scenario pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from trainer.forms import Form
 from trainer.learning.classroom import GUEST_NAME_MAX, MAJORITY, TRAINER
 from trainer.models.users import PROFESSION_LABELS
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     """A trainer starts a live session of a scenario; `cohort` 0 is "anyone with the code"."""
 
     cohort = SelectField(_l("Who may join"), coerce=int, validate_choice=True)
@@ -19,13 +19,13 @@ class StartForm(FlaskForm):
     counts_progress = BooleanField(_l("Count this session toward the participants' progress"))
 
 
-class CountingForm(FlaskForm):
+class CountingForm(Form):
     """The trainer counts the session toward progress ("1") or stops counting it ("0")."""
 
     counts = SelectField(choices=[SelectChoice("1"), SelectChoice("0")], validate_choice=True)
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """A trainer's act or a vote, made at step `step`: once the room has moved on it applies
     to nothing (a second click, a page left open)."""
 
@@ -36,7 +36,7 @@ class AdvanceForm(StepForm):
     by = SelectField(choices=[SelectChoice(MAJORITY), SelectChoice(TRAINER)], validate_choice=True)
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """Signed in: nothing but the token. A guest gives a name and a profession."""
 
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=GUEST_NAME_MAX)])

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from trainer.forms import InviteLimitsForm
+from trainer.forms import Form, InviteLimitsForm
 from trainer.learning.dashboard import FAILED_TWICE, OVERDUE
 from trainer.models import Profession, Status
 from trainer.models.users import PROFESSION_LABELS
@@ -36,7 +35,7 @@ SUMMARY_LABELS = {
 }
 
 
-class CohortForm(FlaskForm):
+class CohortForm(Form):
     name = StringField(
         _l("Name of the cohort"),
         validators=[
@@ -66,7 +65,7 @@ class CohortForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     module = SelectField(_l("Module"), coerce=int)
     # "" follows the latest version; otherwise a version id of the chosen module.
     version = SelectField(_l("Version"), validators=[Optional()])
@@ -79,7 +78,7 @@ class AssignmentForm(FlaskForm):
             raise ValidationError(_l("Either enter a due date or remove it, not both."))
 
 
-class LearnerProfessionForm(FlaskForm):
+class LearnerProfessionForm(Form):
     """The trainer corrects a learner's profession (learners cannot change their own)."""
 
     profession = SelectField(
@@ -88,11 +87,11 @@ class LearnerProfessionForm(FlaskForm):
     )
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(Form):
     roster = FileField(_l("Roster file (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))])
 
 
-class RosterConfirmForm(FlaskForm):
+class RosterConfirmForm(Form):
     payload = HiddenField(validators=[DataRequired()])
 
 
@@ -100,7 +99,7 @@ class CohortInviteForm(InviteLimitsForm):
     """An invite that registers people straight into the cohort."""
 
 
-class DashboardFilterForm(FlaskForm):
+class DashboardFilterForm(Form):
     """The dashboard's address: filters, search, sort and page (kept in the URL)."""
 
     class Meta:
@@ -127,7 +126,7 @@ class DashboardFilterForm(FlaskForm):
     chart = IntegerField(validators=[Optional()])
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """The file the trainer downloads: XLSX, or CSV with the separator of their Excel."""
 
     class Meta:

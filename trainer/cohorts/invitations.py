@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -18,7 +17,7 @@ from trainer.cohorts import mailing
 from trainer.cohorts.operations import create_cohort_invite
 from trainer.cohorts.views import bp, load_cohort, load_member
 from trainer.extensions import db, limiter
-from trainer.forms import ActionForm, locale_field
+from trainer.forms import ActionForm, Form, locale_field
 from trainer.learning import cohort_queries as queries
 from trainer.models import Cohort
 from trainer.policy import authorize, can, require
@@ -39,7 +38,7 @@ def mail_key() -> str:
 mail_rate = limiter.shared_limit(mail_limit, scope="cohort-mail", key_func=mail_key)
 
 
-class InvitationEmailForm(FlaskForm):
+class InvitationEmailForm(Form):
     """The cohort's invitation, to addresses typed or pasted (one or several a line)."""
 
     addresses = TextAreaField(

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
+
+from trainer.forms import Form
 
 # Ruling value errors from the engine (trainer.learning.scenarios.parse_value), for the form.
 RULING_ERRORS = {
@@ -13,11 +14,11 @@ RULING_ERRORS = {
 }
 
 
-class StartRunForm(FlaskForm):
+class StartRunForm(Form):
     """Only the CSRF token: starting a run needs nothing else."""
 
 
-class ActForm(FlaskForm):
+class ActForm(Form):
     """One act in a run. `step` is how many acts the page was made after: an act applies only
     while the run has not moved on, so a second submission of the same page changes nothing.
     The choice (`choice`) and the ruling values (`f-<field id>`) are read by the view because
@@ -26,14 +27,14 @@ class ActForm(FlaskForm):
     step = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
 
 
-class PairingForm(FlaskForm):
+class PairingForm(Form):
     """A trainer pairs a member's runs of an importing scenario with another member's run."""
 
     importer = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
     run = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
 
 
-class UnpairForm(FlaskForm):
+class UnpairForm(Form):
     """Only the CSRF token."""
 
 
