@@ -27,16 +27,19 @@ from trainer.policy import authorize, can, require
 STEP_ENDPOINTS = {"lesson": "learn.lesson", "quiz": "quiz.quiz", "scenario": "scenarios.scenario"}
 
 
-# Built once (with parameters): the lesson, module, quiz and scenario pages run them on every
-# request, and building a statement costs a third of running it.
-SYNCED_MODULE = (
+# Built once (with parameters): the learner's pages run them on every request, and building a
+# statement costs a third of running it.
+SYNCED_MODULES = (
     select(Module)
-    .where(Module.slug == bindparam("slug"), Module.latest_version_id.is_not(None))
+    .where(Module.latest_version_id.is_not(None))
     .options(joinedload(Module.latest_version))
+    .order_by(Module.slug)
 )
+SYNCED_MODULE = SYNCED_MODULES.where(Module.slug == bindparam("slug"))
 SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULE.add_columns(Progress).outerjoin(
     Progress, and_(Progress.module_id == Module.id, Progress.user_id == bindparam("user_id"))
 )
+LEARNERS_PROGRESS = select(Progress).where(Progress.user_id == bindparam("user_id"))
 
 
 def load_module(slug: str) -> Module:
@@ -60,7 +63,7 @@ def opened(module: Module | None) -> Module:
 
 
 def progress_by_module() -> dict[int, Progress]:
-    rows = db.session.scalars(select(Progress).where(Progress.user_id == current_user.id))
+    rows = db.session.scalars(LEARNERS_PROGRESS, {"user_id": current_user.id})
     return {p.module_id: p for p in rows}
 
 
@@ -80,12 +83,7 @@ def part_url(slug: str, kind: str, part_id: str) -> str:
 @bp.route("/")
 @require("learn.browse")
 def catalogue():
-    modules = db.session.scalars(
-        select(Module)
-        .where(Module.latest_version_id.is_not(None))
-        .options(joinedload(Module.latest_version))
-        .order_by(Module.slug)
-    ).all()
+    modules = db.session.scalars(SYNCED_MODULES).all()
     visible = [
         (module, content_of(module.latest_version).meta)
         for module in modules
