@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from trainer.content.schema import Quiz
@@ -254,14 +254,17 @@ def revisions(attempt: QuizAttempt) -> dict[str, int]:
     return {a.question_id: a.revision for a in attempt.answers}
 
 
+CLAIM_OPEN = (
+    update(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.state == AttemptState.OPEN)
+    .values(updated_at=bindparam("now", type_=QuizAttempt.updated_at.type))
+    .execution_options(synchronize_session=False)
+)  # built once: every autosave runs it
+
+
 def _claim_open(attempt: QuizAttempt, now: datetime) -> None:
     """Lock the attempt row while it is open: a submit waits until these answers are in."""
-    claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.state == AttemptState.OPEN)
-        .values(updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = db.session.execute(CLAIM_OPEN, {"attempt_id": attempt.id, "now": now}).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
         raise AttemptClosed(_l("This attempt has been submitted; answers can no longer change."))

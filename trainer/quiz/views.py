@@ -5,6 +5,7 @@ autosave and a countdown."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -87,12 +88,16 @@ def begin(module, quiz_id: str) -> QuizAttempt:
         return service.start(current_user, module, quiz_id, utcnow())
 
 
+# Built once: every autosave runs it.
+ATTEMPT_BY_ID = (
+    select(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("attempt_id"))
+    .options(joinedload(QuizAttempt.module), joinedload(QuizAttempt.version))
+)
+
+
 def load_attempt(slug: str, quiz_id: str, attempt_id: int) -> QuizAttempt:
-    attempt = db.get_or_404(
-        QuizAttempt,
-        attempt_id,
-        options=[joinedload(QuizAttempt.module), joinedload(QuizAttempt.version)],
-    )
+    attempt = db.session.scalar(ATTEMPT_BY_ID, {"attempt_id": attempt_id}) or abort(404)
     authorize("quiz.attempt.own", attempt)
     if attempt.quiz_id != quiz_id or attempt.module.slug != slug:
         abort(404)
