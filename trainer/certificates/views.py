@@ -1,4 +1,4 @@
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,8 +22,12 @@ def verify_limit() -> str:
 
 @bp.app_template_global()
 def certificate_for(progress: Progress) -> Certificate | None:
-    """The certificate of the version a progress row completed (for the learner's cards)."""
-    return certificates.find_certificate(progress.user_id, progress.module_version_id)
+    """The certificate of the version a progress row completed (for the learner's cards). The
+    learner's certificates are read once per request: a page shows a card per module."""
+    read = g.setdefault("certificates_by_version", {})
+    if progress.user_id not in read:
+        read[progress.user_id] = certificates.certificates_by_version(progress.user_id)
+    return read[progress.user_id].get(progress.module_version_id)
 
 
 @bp.app_template_global("certificate_settings_missing")

@@ -48,6 +48,12 @@ def find_certificate(user_id: int, module_version_id: int) -> Certificate | None
     )
 
 
+def certificates_by_version(user_id: int) -> dict[int, Certificate]:
+    """A learner's certificates by the module version each was issued for."""
+    found = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id))
+    return {certificate.module_version_id: certificate for certificate in found}
+
+
 def certificates_for_module(user_id: int, module_id: int) -> list[Certificate]:
     """A learner's certificates for one module, newest version first."""
     query = (
