@@ -206,7 +206,7 @@ def test_guests_join_by_name_where_the_trainer_allows_it(app, people):
     guest = client_for(app)
     assert "/login" in guest.get(f"/class/{closed_to_guests}").headers["Location"]
     assert "/login" in guest.post(f"/class/{closed_to_guests}/join").headers["Location"]
-    code = start(trainer, allow_guests="y")
+    code = start(trainer, allow_guests="y", counts_progress="y")
     form = guest.get(f"/class/{code}", headers=EN).text
     assert "Join as a guest" in form
     nameless = guest.post(f"/class/{code}/join", data={"name": " ", "profession": "judge"})
@@ -215,6 +215,7 @@ def test_guests_join_by_name_where_the_trainer_allows_it(app, people):
     assert bad.status_code == 400
     response = guest.post(f"/class/{code}/join", data={"name": "Мария", "profession": "judge"})
     assert response.status_code == 303
+    assert "Guests are not counted" in guest.get(f"/class/{code}", headers=EN).text
     act(trainer, code, "advance", 0, by="trainer")
     act(guest, code, "vote", 1, choice="separate")
     assert votes(app, code) == [(1, "separate", 1)]
@@ -404,8 +405,14 @@ def test_a_counting_session_finishes_the_scenario_for_those_who_voted_throughout
     control = trainer.get(f"/class/{code}/control").text
     assert "This session counts toward the participants" in control
     assert officer.post(f"/class/{code}/counting", data={"counts": "0"}).status_code == 403
+    notice = "This session counts toward your progress if you vote at every decision."
+    room_notice = "Counts toward the progress of every signed-in participant who votes"
+    assert notice in officer.get(f"/class/{code}", headers=EN).text
+    assert room_notice in trainer.get(f"/class/{code}/projector", headers=EN).text
     act(trainer, code, "counting", 0, counts="0")
     assert not session_of(app, code).counts_progress
+    assert notice not in officer.get(f"/class/{code}", headers=EN).text
+    assert room_notice not in trainer.get(f"/class/{code}/projector", headers=EN).text
     act(trainer, code, "counting", 0, counts="1")
     assert trainer.post(f"/class/{code}/counting", data={"counts": "2"}).status_code == 400
     act(trainer, code, "advance", 0, by="trainer")
