@@ -98,9 +98,10 @@ def test_the_same_data_renders_the_same_bytes():
 
 def test_renders_in_well_under_a_second():
     render_certificate(DATA, "both")  # fonts load once per process
-    started = time.perf_counter()
+    # The CPU time of this process: the other pass of `make test` shares the machine's cores.
+    started = time.process_time()
     render_certificate(DATA, "both")
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 def test_the_qr_code_links_to_the_verification_page():
