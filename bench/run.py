@@ -93,6 +93,29 @@ class Result:
     p95: float
     p99: float
     completed: int
+    cpu_ms: float = 0.0  # the app's workers' CPU time per response
+
+
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU time of the gunicorn master's workers so far (from /proc): the
+    cost of a request whatever else the machine runs, unlike requests per second."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        if int(fields[1]) == master:  # the parent's pid; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(process: subprocess.Popen, url: str, requests: Path, page: Page, seconds: int):
+    """wrk's measurement, with the CPU time the workers spent on it per response."""
+    before = workers_cpu_seconds(process.pid)
+    result = wrk(url, requests, page, seconds)
+    result.cpu_ms = (workers_cpu_seconds(process.pid) - before) * 1000 / result.completed
+    return result
 
 
 def free_port() -> int:
@@ -261,7 +284,7 @@ def measure(database: str, database_url: str, args) -> dict:
         try:
             requests = workdir / "requests" / f"{page.requests}.txt"
             warm_up(url, requests, page)
-            results[page.name] = wrk(url, requests, page, args.seconds)
+            results[page.name] = measured(process, url, requests, page, args.seconds)
         finally:
             stop(process)
         print(f"[{database}] {page.name}: {results[page.name].rps:.1f} req/s", flush=True)
@@ -274,13 +297,13 @@ def measure(database: str, database_url: str, args) -> dict:
             try:
                 if not page.pool:
                     warm_up(url, requests, page)
-                results[page.name] = wrk(url, requests, page, args.seconds)
+                results[page.name] = measured(process, url, requests, page, args.seconds)
             except BenchFailure as failure:
                 results[page.name] = failure
             settle(url)
             print(f"[{database}] {page.name}: {results[page.name]}", flush=True)
         if args.pollers:
-            facts["phones"] = measure_with_phones(url, workdir, results, args)
+            facts["phones"] = measure_with_phones(process, url, workdir, results, args)
             print(f"[{database}] phones: {facts['phones']}", flush=True)
     finally:
         stop(process)
@@ -297,7 +320,7 @@ def warm_up(url: str, requests: Path, page: Page) -> None:
     wrk(url, requests, page, WARM_UP_SECONDS)
 
 
-def measure_with_phones(url: str, workdir: Path, results: dict, args) -> str:
+def measure_with_phones(process, url: str, workdir: Path, results: dict, args) -> str:
     """The POLLED pages again while the room's phones poll; a summary of the phones' polls."""
     with Phones(url, workdir / "requests" / "class-status.txt", args.pollers) as phones:
         for page in PAGES:
@@ -305,8 +328,8 @@ def measure_with_phones(url: str, workdir: Path, results: dict, args) -> str:
                 continue
             name = f"{page.name}, {args.pollers} phones polling"
             try:
-                results[name] = wrk(url, workdir / "requests" / f"{page.requests}.txt", page,
-                                    args.seconds)  # fmt: skip
+                requests = workdir / "requests" / f"{page.requests}.txt"
+                results[name] = measured(process, url, requests, page, args.seconds)
             except BenchFailure as failure:
                 results[name] = failure
             settle(url)
@@ -322,21 +345,21 @@ def table(database: str, measured: dict) -> list[str]:
         f"**{database}** — lesson page HTML: {measured['facts']['lesson_bytes']:,} bytes "
         f"(target < 40 KB)",
         "",
-        "| page | req/s | % of hello | % of ceiling | % of floor | p50 ms | p95 ms | p99 ms "
-        "| p50/p95/p99 × hello | p50/p95/p99 × ceiling | target | |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+        "| page | req/s | % of hello | % of ceiling | % of floor | CPU ms | CPU × hello "
+        "| p50 ms | p95 ms | p99 ms | p50/p95/p99 × hello | p50/p95/p99 × ceiling | target | |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
     ]
     targets = {p.name: p.target for p in PAGES}
     for name, r in results.items():
         target = targets.get(without_phones(name))
         if isinstance(r, BenchFailure):
-            lines.append(f"| {name} | FAILED: {r} | | | | | | | | | | **failed** |")
+            lines.append(f"| {name} | FAILED: {r} | | | | | | | | | | | | **failed** |")
             continue
         share = r.rps / hello.rps
         verdict = "" if target is None else ("ok" if share >= target else "**missed**")
         lines.append(
             f"| {name} | {r.rps:,.1f} | {share:.1%} | {r.rps / ceiling.rps:.1%} "
-            f"| {r.rps / floor.rps:.1%} "
+            f"| {r.rps / floor.rps:.1%} | {r.cpu_ms:.2f} | {r.cpu_ms / hello.cpu_ms:.1f} "
             f"| {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} "
             f"| {times(r, hello)} | {times(r, ceiling)} "
             f"| {'' if target is None else f'{target:.0%}'} | {verdict} |"
