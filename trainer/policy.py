@@ -7,7 +7,7 @@ tests/web/test_policy.py walks every route for every role.
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, g, has_app_context
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -57,7 +57,12 @@ def _runs_cohort(user: User, cohort=None) -> bool:
         return False
     if user.role == Role.ADMIN:
         return True
-    return db.session.scalar(select(runs_cohort(user, cohort.id).exists())) or False
+    # A page asks it once per row it lists (each invitation's buttons): once per request.
+    asked = g.setdefault("runs_cohort", {}) if has_app_context() else {}
+    key = (user.id, cohort.id)
+    if key not in asked:
+        asked[key] = db.session.scalar(select(runs_cohort(user, cohort.id).exists())) or False
+    return asked[key]
 
 
 def _sees_member(user: User, member: CohortMember | None = None) -> bool:

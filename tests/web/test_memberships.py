@@ -470,3 +470,30 @@ def test_the_new_forms_refuse_a_post_without_its_csrf_token(make_app, make_user)
     assert profession_of(app, accepted.email) == Profession.POLICE
     assert trainer_client.post(f"/cohorts/{cohort_id}/activation").status_code == 400
     assert app.test_client().post("/activate", data={"code": "ABCD"}).status_code == 400
+
+
+def test_the_members_page_asks_the_trainers_authority_once_however_many_rows(app, make_user):
+    """Each pending invitation and each account awaiting activation shows the trainer's buttons:
+    the page's queries must not grow with them."""
+    from tests.web.test_cohorts import statements_during
+
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org", locale="en")
+    cohort_id = make_cohort(app, [trainer.id])
+    client = client_for(app, trainer)
+
+    def add_invited(first: int, last: int) -> None:
+        for n in range(first, last):
+            person = make_user(email=f"person{n}@example.org")
+            with app.app_context():
+                invited = CohortMember(cohort_id=cohort_id, user_id=person.id)
+                db.session.add(invited)
+                db.session.flush()
+                invited.accepted_at = None  # pending: not accepted yet
+                db.session.commit()
+
+    add_invited(0, 1)
+    one, _ = statements_during(app, client, f"/cohorts/{cohort_id}/members")
+    add_invited(1, 6)
+    six, page = statements_during(app, client, f"/cohorts/{cohort_id}/members")
+    assert page.text.count("Withdraw the invitation") == 6
+    assert len(six) == len(one), six
