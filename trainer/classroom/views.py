@@ -22,6 +22,7 @@ from reportlab.graphics import renderSVG
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from trainer.classroom import bp
@@ -233,7 +234,11 @@ def cohort_version(module, cohort: Cohort | None, scenario_id: str) -> ModuleVer
 def sessions():
     """The trainer's sessions and those of the cohorts they run (admins: all), newest first;
     `?cohort=<id>` shows one cohort's."""
-    query = select(ClassSession).order_by(ClassSession.started_at.desc(), ClassSession.id.desc())
+    query = (
+        select(ClassSession)
+        .options(joinedload(ClassSession.version), joinedload(ClassSession.cohort))
+        .order_by(ClassSession.started_at.desc(), ClassSession.id.desc())
+    )  # the version and cohort of each row in the same query, however many cohorts
     cohort_id = request.args.get("cohort", type=db_int)
     if current_user.role != Role.ADMIN:
         taught = select(cohort_trainers.c.cohort_id).where(
