@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import EXAMPLE_MODULE, sign_in, sync_example
+from tests.conftest import sign_in, sync_example
 from tests.web.certificates_support import complete_example
-from tests.web.test_cohorts import statements_during
+from tests.web.test_cohorts import statements_during, sync_example_copy
 from trainer.extensions import db
 from trainer.learning import certificates
 from trainer.learning import progress as tracking
@@ -196,12 +196,7 @@ def test_my_training_reads_the_certificates_once_however_many(
     app, holder, certificate, holder_client, tmp_path
 ):
     one, _ = statements_during(app, holder_client, "/learn/my")
-    folder = tmp_path / "modules" / "example-module-2"
-    shutil.copytree(EXAMPLE_MODULE, folder)
-    yaml = folder / "module.yaml"
-    yaml.write_text(yaml.read_text().replace("slug: example-module", f"slug: {folder.name}"))
-    sync_example(app, folder)
-    second = complete_example(app, holder, folder.name)
+    second = complete_example(app, holder, sync_example_copy(app, tmp_path, "example-module-2"))
     two, page = statements_during(app, holder_client, "/learn/my")
     assert f"/certificates/{certificate.id}/pdf" in page.text
     assert f"/certificates/{second.id}/pdf" in page.text

@@ -713,14 +713,20 @@ def test_dashboard_shows_the_completion_chart_and_score_distribution(scored_coho
 # The dashboard at 10 and at 1,000 learners ------------------------------------------------
 
 
+def sync_example_copy(app, tmp_path, slug: str) -> str:
+    """Store a copy of the example module under another slug; the slug."""
+    folder = tmp_path / "modules" / slug
+    shutil.copytree(EXAMPLE_MODULE, folder)
+    yaml = folder / "module.yaml"
+    yaml.write_text(yaml.read_text().replace("slug: example-module", f"slug: {slug}"))
+    sync_example(app, folder)
+    return slug
+
+
 def sync_five_modules(app, tmp_path):
     sync_example(app)
     for n in range(2, 6):
-        folder = tmp_path / "modules" / f"example-module-{n}"
-        shutil.copytree(EXAMPLE_MODULE, folder)
-        yaml = folder / "module.yaml"
-        yaml.write_text(yaml.read_text().replace("slug: example-module", f"slug: {folder.name}"))
-        sync_example(app, folder)
+        sync_example_copy(app, tmp_path, f"example-module-{n}")
 
 
 def statements_during(app, client, url):
