@@ -2,13 +2,14 @@
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from trainer import create_app
 from trainer.accounts import create_user
@@ -16,6 +17,48 @@ from trainer.extensions import db
 from trainer.models import Profession, Role
 
 PASSWORD = "correct-horse-battery"
+TESTS = Path(__file__).parent
+# Folders whose tests start servers (gunicorn, a live server) and drive Chromium.
+SERVER_TESTS = (TESTS / "e2e", TESTS / "live")
+
+
+def pytest_configure(config):
+    # scripts/test.sh stops a pass running in the background with SIGTERM: it ends as after
+    # Ctrl-C, through every fixture's teardown (gunicorn, redis-server, Chromium are stopped).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("trainer")
+    group.addoption(
+        "--database-only",
+        action="store_true",
+        help="run only the tests that use a database (through the make_app fixture); "
+        "scripts/test.sh's PostgreSQL pass: the others ran on the SQLite pass",
+    )
+    group.addoption(
+        "--servers-last",
+        action="store_true",
+        help="run the tests that start servers and browsers (tests/e2e, tests/live) last",
+    )
+
+
+def uses_database(item) -> bool:
+    return "make_app" in getattr(item, "fixturenames", ())
+
+
+def starts_servers(item) -> bool:
+    return any(folder in item.path.parents for folder in SERVER_TESTS)
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("database_only"):
+        deselected = [item for item in items if not uses_database(item)]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = [item for item in items if uses_database(item)]
+    if config.getoption("servers_last"):
+        items.sort(key=starts_servers)  # stable: the order within each part stays
 
 
 def database_url(tmp_path) -> str:
@@ -26,6 +69,32 @@ def reset_database() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+# Server databases (PostgreSQL) that hold exactly the models' tables, made by create_all in this
+# session. The next test empties them (TRUNCATE ... RESTART IDENTITY: no rows, ids from 1 again)
+# instead of dropping and creating every table, which costs ~0.15 s a test. A SQLite database is
+# a new file per test and keeps the plain path.
+_schema_made: set[str] = set()
+
+
+def prepare_database(url: str, create_schema: bool) -> None:
+    """An empty database: schema-complete (as create_all makes it), or without any table."""
+    tables = set(db.metadata.tables)
+    made = create_schema and url in _schema_made
+    if made and set(inspect(db.engine).get_table_names()) == tables:
+        names = ", ".join(f'"{name}"' for name in sorted(tables))
+        with db.engine.begin() as connection:
+            # A connection a test left inside a transaction: an error after a minute, no hang.
+            connection.execute(text("SET LOCAL lock_timeout = '60s'"))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    _schema_made.discard(url)
+    reset_database()
+    if create_schema:
+        db.create_all()
+        if db.engine.dialect.name == "postgresql":
+            _schema_made.add(url)
 
 
 @pytest.fixture
@@ -49,9 +118,7 @@ def make_app(tmp_path):
         config.update(overrides)
         app = create_app(config)
         with app.app_context():
-            reset_database()
-            if create_schema:
-                db.create_all()
+            prepare_database(app.config["SQLALCHEMY_DATABASE_URI"], create_schema)
         apps.append(app)
         return app
 
@@ -59,7 +126,8 @@ def make_app(tmp_path):
     for app in apps:
         with app.app_context():
             db.session.remove()
-            reset_database()
+            if app.config["SQLALCHEMY_DATABASE_URI"] not in _schema_made:
+                reset_database()  # else the next test empties it
             db.engine.dispose()
 
 
