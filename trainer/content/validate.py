@@ -33,6 +33,21 @@ from trainer.content.validate_scenario import check_scenario
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
+# libyaml's safe loader where PyYAML was built with it: twenty times faster than the pure-Python
+# one on a module's files, with the same data and the same line marks.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str):
+    """(data, node tree) of a YAML document, parsed once: the nodes carry the line numbers that
+    error messages point to."""
+    loader = SAFE_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    finally:
+        loader.dispose()
+
 
 @dataclass
 class Asset:
@@ -103,7 +118,7 @@ class _Checker:
             return None, None
         try:
             text = path.read_text(encoding="utf-8")
-            return yaml.safe_load(text), yaml.compose(text)
+            return parse_yaml(text)
         except UnicodeDecodeError:
             self.error(path, "", "not UTF-8 text")
         except yaml.YAMLError as exc:
