@@ -7,7 +7,9 @@ server) migrates the database, syncs every module in modules/ and the example mo
 - a trainer with a demo cohort of 1,000 learners (trainer/learning/demo_cohort.py);
 - POOL police learners, each with an open attempt at the example quiz (some answers saved) and
   two runs of the example scenario waiting at their first decision: a quiz submission or a
-  scenario choice is measured on each of them once, so that each one is real;
+  scenario choice is measured on each of them once, so that each one is real (the first SAVERS
+  learners' attempts are the ones the autosave measurement saves again and again, never
+  submitted);
 - a live class session of the example scenario, open, that the first PHONES pooled learners have
   joined: their polls of its status are the room's phones (`bench/run.py --pollers`).
 Sessions are signed as a sign-in makes them, without hashing a password per learner. It writes
@@ -49,6 +51,9 @@ USER_AGENT = "trainer-bench"  # bench/requests.lua sends it; the session is boun
 COHORT_LEARNERS = 1000
 RUNS = 2  # scenario runs per pooled learner: choices are measured faster than submissions
 PHONES = 40  # a room's participants, each polling the live session's status
+# The first pooled learners' attempts are only ever saved, the others' only submitted: a save
+# measured after the submissions (with the phones polling) must find its attempt still open.
+SAVERS = 20
 
 
 def signed_session(app, user: User, **remembered) -> tuple[str, str]:
@@ -198,13 +203,15 @@ def main() -> None:
     for name, text in single.items():
         (requests / f"{name}.txt").write_text(text + "\n")
     saves, submissions, choices = [], [], []
-    for (cookie, token), (attempt, runs, form, shown) in sessions:
+    for n, ((cookie, token), (attempt, runs, form, shown)) in enumerate(sessions):
         base = f"/learn/example-module/quizzes/check/attempts/{attempt.id}"
         revisions = {f"revision-{q}": 1 for q in shown}
         body = {"csrf_token": token, "page": 1, "go": "stay", **form, **revisions}
-        # Autosave re-sends the page's answers (unchanged here: a later one would be stale).
-        saves.append(line("POST", base, cookie, body | {"shown": shown}, "application/json"))
-        submissions.append(line("POST", f"{base}/submit", cookie, {"csrf_token": token}))
+        if n < SAVERS:
+            # Autosave re-sends the page's answers (unchanged here: a later one would be stale).
+            saves.append(line("POST", base, cookie, body | {"shown": shown}, "application/json"))
+        else:
+            submissions.append(line("POST", f"{base}/submit", cookie, {"csrf_token": token}))
         for run in runs:
             run_path = f"/learn/example-module/scenarios/call/runs/{run.id}"
             body = {"csrf_token": token, "step": run.steps, "choice": "separate"}
