@@ -22,12 +22,6 @@ PROJECT = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(app, tmp_path):
     """The example module stored, then gunicorn serving the same database: its base URL."""
@@ -39,8 +33,14 @@ def server(app, tmp_path):
 @contextmanager
 def gunicorn(database_url: str, log_path: Path, **settings):
     """gunicorn (two workers of four threads) on a free port of 127.0.0.1 serving the
-    database; `settings` go to its environment. Yields the base URL; stopped on exit."""
-    port = free_port()
+    database; `settings` go to its environment. Yields the base URL; stopped on exit.
+
+    The port is bound here and the socket handed to gunicorn (fd://): with the two passes of
+    make test running at once, a port only looked up could be taken by the other's server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -50,10 +50,13 @@ def gunicorn(database_url: str, log_path: Path, **settings):
         **settings,
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
-               "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--bind", f"fd://{listener.fileno()}", "--log-level", "warning",
                "trainer:create_app()"]  # fmt: skip
     log = log_path.open("w")
-    process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=log)
+    with listener:  # gunicorn holds its own copy of the socket
+        process = subprocess.Popen(
+            command, cwd=PROJECT, env=env, stdout=log, stderr=log, pass_fds=[listener.fileno()]
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process, log_path)
