@@ -7,13 +7,14 @@ tests/web/test_policy.py walks every route for every role.
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, g, has_app_context
+from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
 from trainer.extensions import db, login_manager
 from trainer.learning.classroom import refusal_to_join
 from trainer.learning.cohort_queries import runs_cohort, taught_learner_ids
+from trainer.memo import once_per_request
 from trainer.models import CohortMember, Role, User
 
 
@@ -58,11 +59,11 @@ def _runs_cohort(user: User, cohort=None) -> bool:
     if user.role == Role.ADMIN:
         return True
     # A page asks it once per row it lists (each invitation's buttons): once per request.
-    asked = g.setdefault("runs_cohort", {}) if has_app_context() else {}
-    key = (user.id, cohort.id)
-    if key not in asked:
-        asked[key] = db.session.scalar(select(runs_cohort(user, cohort.id).exists())) or False
-    return asked[key]
+    return once_per_request(
+        "runs_cohort",
+        (user.id, cohort.id),
+        lambda: db.session.scalar(select(runs_cohort(user, cohort.id).exists())) or False,
+    )
 
 
 def _sees_member(user: User, member: CohortMember | None = None) -> bool:

@@ -1,4 +1,4 @@
-from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from trainer.extensions import db, limiter
 from trainer.learning import certificates
 from trainer.learning.cohort_queries import taught_learner_ids
 from trainer.learning.pdf import LANG_CHOICES, render_certificate
+from trainer.memo import once_per_request
 from trainer.models import Certificate, Progress
 from trainer.policy import authorize, require
 
@@ -24,10 +25,11 @@ def verify_limit() -> str:
 def certificate_for(progress: Progress) -> Certificate | None:
     """The certificate of the version a progress row completed (for the learner's cards). The
     learner's certificates are read once per request: a page shows a card per module."""
-    read = g.setdefault("certificates_by_version", {})
-    if progress.user_id not in read:
-        read[progress.user_id] = certificates.certificates_by_version(progress.user_id)
-    return read[progress.user_id].get(progress.module_version_id)
+    user_id = progress.user_id
+    by_version = once_per_request(
+        "certificates", user_id, lambda: certificates.certificates_by_version(user_id)
+    )
+    return by_version.get(progress.module_version_id)
 
 
 @bp.app_template_global("certificate_settings_missing")

@@ -51,7 +51,8 @@ def module_and_progress(slug: str) -> tuple[Module, Progress | None]:
     found = db.session.execute(
         SYNCED_MODULE_AND_PROGRESS, {"slug": slug, "user_id": current_user.id}
     ).first()
-    return (opened(found[0]), found[1]) if found else opened(None)
+    module, progress = found if found else (None, None)
+    return opened(module), progress
 
 
 def opened(module: Module | None) -> Module:
