@@ -5,6 +5,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -151,25 +152,29 @@ def mail_app(make_app, smtp_server):
 
 @pytest.fixture
 def redis_url():
-    """A throwaway redis-server on a free port (`make test` installs Debian's redis-server):
-    the rate-limit store that several workers and servers share."""
+    """A throwaway redis-server (`make test` installs Debian's redis-server): the rate-limit store
+    that several workers and servers share. It listens on a Unix socket in a folder of its own,
+    not on a port: make test's two passes run at once, and a free port looked up then released
+    could be taken by the other pass in between."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is missing: `make test` installs Debian's redis-server.")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    folder = Path(tempfile.mkdtemp(prefix="redis-"))  # short: a socket's path has 107 bytes at most
+    path = folder / "redis.sock"
+    args = [binary, "--port", "0", "--unixsocket", str(path), "--unixsocketperm", "700",
+            "--save", "", "--appendonly", "no"]  # fmt: skip
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     for _ in range(100):
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            with socket.socket(socket.AF_UNIX) as client:
+                client.connect(str(path))
             break
         except OSError:
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    yield f"redis+unix://{path}"
     process.terminate()
     process.wait(5)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
