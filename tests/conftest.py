@@ -137,7 +137,7 @@ def smtp_server():
     """A real SMTP server on a free port of 127.0.0.1; `smtp_server.messages` is what it got."""
     from tests.mail_support import SMTPServer
 
-    server = SMTPServer().start()
+    server = SMTPServer.running()
     yield server
     server.stop()
 

@@ -45,6 +45,18 @@ class SMTPServer:
             self.inbox, hostname="127.0.0.1", port=self.port, **smtp_options
         )
 
+    @classmethod
+    def running(cls, **smtp_options) -> "SMTPServer":
+        """A started server. Its port is chosen again if another process took it since it was
+        looked up (make test's two passes run at once)."""
+        for _ in range(5):
+            server = cls(**smtp_options)
+            try:
+                return server.start()
+            except (OSError, RuntimeError):
+                continue
+        raise RuntimeError("no free port for the test SMTP server")
+
     def start(self):
         self.controller.start()
         return self

@@ -105,7 +105,7 @@ def starttls_server(tmp_path):
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = SMTPServer(tls_context=context, require_starttls=True).start()
+    server = SMTPServer.running(tls_context=context, require_starttls=True)
     server.cert = cert
     yield server
     server.stop()
