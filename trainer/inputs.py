@@ -70,6 +70,29 @@ def refuse_unstorable_input():
     return None
 
 
+def percent_encode_non_ascii(query: str) -> str:
+    """The query string (the WSGI server's bytes, one latin-1 character each) with every
+    non-ASCII byte percent-encoded. Werkzeug decodes the raw bytes as strict UTF-8 (request.args,
+    request.full_path), so a client sending `?\xff=1` unencoded crashed every page; encoded,
+    UTF-8 text reads as before and invalid bytes stay as `%FF`, as Werkzeug keeps them anyway."""
+    if query.isascii():
+        return query
+    return "".join(ch if ch.isascii() else f"%{ord(ch):02X}" for ch in query)
+
+
+class QueryStringRepair:
+    """WSGI middleware applying `percent_encode_non_ascii` before anything reads the query."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        environ["QUERY_STRING"] = percent_encode_non_ascii(query)
+        return self.wsgi_app(environ, start_response)
+
+
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIntConverter
+    app.wsgi_app = QueryStringRepair(app.wsgi_app)
     app.before_request(refuse_unstorable_input)

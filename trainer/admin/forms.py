@@ -1,3 +1,6 @@
+from datetime import date
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
@@ -41,6 +44,19 @@ class InviteForm(InviteLimitsForm):
     profession = profession_field(_l("Profession of those who register"))
 
 
+# The days the audit log can filter on: a typed year 1 or 9999 is a message, not an overflow of
+# the day's start in the organisation's time zone.
+AUDIT_FIRST_DAY = date(2000, 1, 1)
+AUDIT_LAST_DAY = date(2999, 12, 31)
+
+
+def audit_day(form, field):
+    if field.data is not None and not AUDIT_FIRST_DAY <= field.data <= AUDIT_LAST_DAY:
+        raise ValidationError(
+            gettext("Between %(min)s and %(max)s.", min=AUDIT_FIRST_DAY, max=AUDIT_LAST_DAY)
+        )
+
+
 class AuditFilterForm(Form):
     """Filters of the audit log, read from the query string."""
 
@@ -51,8 +67,8 @@ class AuditFilterForm(Form):
     email = SearchField(
         _l("Person's email (or part of it)"), validators=[Optional(), Length(max=254)]
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), audit_day])
+    date_to = DateField(_l("To"), validators=[Optional(), audit_day])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
