@@ -10,7 +10,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from trainer import audit
@@ -54,14 +54,21 @@ def certificates_by_version(user_id: int) -> dict[int, Certificate]:
     return {certificate.module_version_id: certificate for certificate in found}
 
 
+# Built once: every module page lists them.
+CERTIFICATES_FOR_MODULE = (
+    select(Certificate)
+    .where(
+        Certificate.user_id == bindparam("user_id"),
+        Certificate.module_id == bindparam("module_id"),
+    )
+    .order_by(Certificate.module_version_id.desc())
+)
+
+
 def certificates_for_module(user_id: int, module_id: int) -> list[Certificate]:
     """A learner's certificates for one module, newest version first."""
-    query = (
-        select(Certificate)
-        .where(Certificate.user_id == user_id, Certificate.module_id == module_id)
-        .order_by(Certificate.module_version_id.desc())
-    )
-    return list(db.session.scalars(query))
+    parameters = {"user_id": user_id, "module_id": module_id}
+    return list(db.session.scalars(CERTIFICATES_FOR_MODULE, parameters))
 
 
 def issue_certificate(progress: Progress) -> Certificate | None:

@@ -7,7 +7,7 @@ them; this module imports no blueprint.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, case, false, func, or_, select, text, true
+from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, text, true
 from sqlalchemy.orm import aliased, joinedload
 
 from trainer.extensions import db
@@ -135,20 +135,24 @@ def learner_assignments(user_id: int) -> list:
     ).all()
 
 
+# Built once: the module page and every start or restart of a module ask it.
+PINNED_VERSION = (
+    select(Assignment.module_version_id)
+    .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
+    .where(
+        CohortMember.user_id == bindparam("user_id"),
+        CohortMember.counts(),
+        Assignment.module_id == bindparam("module_id"),
+        Assignment.module_version_id.is_not(None),
+    )
+    .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    .limit(1)
+)
+
+
 def pinned_version_id(user_id: int, module_id: int) -> int | None:
     """The version a cohort of the user pins this module to (the newest pin wins), if any."""
-    return db.session.scalar(
-        select(Assignment.module_version_id)
-        .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
-        .where(
-            CohortMember.user_id == user_id,
-            CohortMember.counts(),
-            Assignment.module_id == module_id,
-            Assignment.module_version_id.is_not(None),
-        )
-        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(PINNED_VERSION, {"user_id": user_id, "module_id": module_id})
 
 
 # Lists for the cohort pages. ---------------------------------------------------------------
