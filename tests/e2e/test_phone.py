@@ -1,13 +1,21 @@
 """Issue 18 on a 375-pixel phone: no sideways scrolling on lesson, quiz and scenario pages, a
 compact header, the case file reachable from the top, and the side-by-side lesson toggled per
-section. Screenshots land in tests/e2e/screenshots/ (80-...)."""
+section; the header's menu (a <details>, no script) fits, opens by touch and by keyboard, and
+its links work; the trainer's, the admin's and the classroom's main pages fit in Russian and in
+English. Screenshots land in tests/e2e/screenshots/ (80-...)."""
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.conftest import sync_example
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_lessons import sign_in
+from trainer.extensions import db
+from trainer.learning import classroom as room
+from trainer.learning.content import content_of
+from trainer.learning.demo_cohort import create_demo_cohort
+from trainer.models import Module, Role, User
 
 PHONE = {"width": 375, "height": 740}
 # The elements that stick out past the viewport, for a readable failure message.
@@ -135,3 +143,94 @@ def test_catalogue_training_and_verification_fit_a_phone(officer_on_phone):
         assert_no_sideways_scroll(page)
     expect(page.locator("#result")).to_be_visible()
     screenshot(page, "86-phone-verify-ru")
+
+
+# Every visible part of the header, measured: none may end past the screen's right edge.
+HEADER_PARTS = """() => [...document.querySelectorAll('.site-header *')]
+  .filter(e => e.checkVisibility({visibilityProperty: true}))
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .map(e => e.tagName + ' ' + (e.innerText || '').trim().slice(0, 30))"""
+
+
+def assert_header_fits(page) -> None:
+    assert page.evaluate(HEADER_PARTS) == [], page.url
+    height = page.locator(".site-header").bounding_box()["height"]
+    assert height <= PHONE["height"] * 0.16, (height, page.url)
+
+
+def test_the_menu_fits_and_opens_by_touch_and_by_keyboard(live_server, make_user, phone):
+    make_user(role=Role.ADMIN, email="admin@example.org", name="Ольга Администратор")
+    base = live_server.config["LIVE_URL"]
+    phone.goto(base + "/login")
+    assert_header_fits(phone)
+    expect(phone.locator(".site-header .nav-join")).to_be_in_viewport()  # the room's way in
+    sign_in(phone, base, "admin@example.org")
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    assert_header_fits(phone)  # the longest menu: an admin's, in Russian
+    account = phone.get_by_role("link", name="Моя учётная запись")
+    expect(account).to_be_hidden()
+
+    phone.get_by_text("Меню", exact=True).click()
+    expect(account).to_be_in_viewport()
+    assert_no_sideways_scroll(phone)
+    box = account.bounding_box()
+    assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"], box
+    screenshot(phone, "87-phone-menu-open-ru")
+    account.click()
+    expect(phone).to_have_url(base + "/account/")
+
+    # The keyboard: Tab to "Menu", Enter opens it, Tab reaches its first link, Enter follows it.
+    phone.locator(".menu > summary").focus()
+    phone.keyboard.press("Enter")
+    phone.keyboard.press("Tab")
+    first = phone.locator(".menu .nav a").first
+    expect(first).to_be_focused()
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(base + "/learn/my")
+
+
+def roles_site(app, make_user) -> dict:
+    """A trainer's cohort of a few dozen learners, an admin, and a learner in a live class."""
+    sync_example(app)
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org", name="Ольга Тренер")
+    make_user(role=Role.ADMIN, email="admin@example.org", name="Пётр Администратор")
+    learner = make_user(email="learner@example.org", name="Анна Смирнова")
+    with app.app_context():
+        cohort_id = create_demo_cohort(36, db.session.get(User, trainer.id), seed=18).id
+        module = db.session.scalar(select(Module).where(Module.slug == "example-module"))
+        scenario = content_of(module.latest_version).scenarios["call"]
+        trainer_row = db.session.get(User, trainer.id)
+        live = room.start_session(
+            trainer_row, module.latest_version, scenario, counts_progress=False
+        )
+        room.join(live, db.session.get(User, learner.id), "ru")
+        code = live.code
+        db.session.commit()
+    return {
+        "trainer@example.org": [f"/cohorts/{cohort_id}/", f"/cohorts/{cohort_id}/members"],
+        "admin@example.org": ["/admin/audit", "/admin/users"],
+        "learner@example.org": [f"/class/{code}"],
+    }
+
+
+def test_each_roles_main_pages_fit_a_phone_in_both_languages(live_server, make_user, browser):
+    pages = roles_site(live_server, make_user)
+    base = live_server.config["LIVE_URL"]
+    for email, paths in pages.items():
+        context = browser.new_context(
+            locale="ru-RU", viewport=PHONE, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        sign_in(page, base, email)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        for lang, other in (("ru", "English"), ("en", None)):
+            for path in paths:
+                page.goto(base + path)
+                assert page.locator("html").get_attribute("lang") == lang, path
+                assert_no_sideways_scroll(page)
+                assert_header_fits(page)
+            screenshot(page, f"88-phone-{email.split('@')[0]}-{lang}")
+            if other:  # the switcher in the header, then the same pages again
+                page.get_by_role("button", name=other).click()
+                expect(page.locator("html")).to_have_attribute("lang", "en")
+        context.close()
