@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from trainer.content import yaml_guard
 from trainer.content.markdown import render_markdown
 from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of
 from trainer.content.schema import (
@@ -36,17 +37,6 @@ RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # libyaml's safe loader where PyYAML was built with it: twenty times faster than the pure-Python
 # one on a module's files, with the same data and the same line marks.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def parse_yaml(text: str):
-    """(data, node tree) of a YAML document, parsed once: the nodes carry the line numbers that
-    error messages point to."""
-    loader = SAFE_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    finally:
-        loader.dispose()
 
 
 @dataclass
@@ -118,7 +108,7 @@ class _Checker:
             return None, None
         try:
             text = path.read_text(encoding="utf-8")
-            return parse_yaml(text)
+            return self.parse_yaml(path, text)
         except UnicodeDecodeError:
             self.error(path, "", "not UTF-8 text")
         except yaml.YAMLError as exc:
@@ -126,6 +116,42 @@ class _Checker:
             problem = getattr(exc, "problem", None) or str(exc)
             self.error(path, "", f"YAML syntax error: {problem}", mark.line + 1 if mark else None)
         return None, None
+
+    def parse_yaml(self, path: Path, text: str):
+        """(data, node tree) of a YAML document, parsed once: the nodes carry the line numbers
+        that error messages point to. None, None for a file without data or with data that has
+        no end (yaml_guard.py)."""
+        loader = SAFE_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                self.error(path, "", "the file is empty")
+                return None, None
+            problem = yaml_guard.alias_problem(node)
+            if problem:
+                self.error(path, "", problem)
+                return None, None
+            for loc, bad in yaml_guard.control_characters(node):
+                message = "contains control characters (such as NUL) that text cannot hold"
+                self.error(path, dotted(loc), message, bad.start_mark.line + 1)
+            try:
+                return loader.construct_document(node), node
+            except (ValueError, AttributeError, KeyError, TypeError) as exc:
+                self.unreadable(path, node, exc)
+                return None, None
+        finally:
+            loader.dispose()
+
+    def unreadable(self, path: Path, node, exc: Exception) -> None:
+        """Report the values the YAML library failed to make (it says not where)."""
+        found = list(yaml_guard.unreadable_scalars(node))
+        for loc, bad in found:
+            message = f"'{bad.value}' cannot be read as {bad.tag.rsplit(':', 1)[-1]}"
+            if bad.tag == yaml_guard.TIMESTAMP_TAG:
+                message = f"'{bad.value}' is not a real date (YYYY-MM-DD)"
+            self.error(path, dotted(loc), message, bad.start_mark.line + 1)
+        if not found:
+            self.error(path, "", f"a value cannot be read: {exc}")
 
     def parse(self, model: type[BaseModel], data, nodes, path: Path):
         if not isinstance(data, dict):
@@ -152,7 +178,7 @@ def load_module(folder: Path) -> LoadResult:
     result = LoadResult(folder)
     manifest = folder / "module.yaml"
     data, nodes = check.read_yaml(manifest)
-    if data is None:
+    if nodes is None:  # unreadable: reported
         result.errors = check.errors
         return result
     version = data.get("schema_version") if isinstance(data, dict) else None
@@ -200,7 +226,10 @@ class Outline:
     references: list[Reference]
 
 
-def lenient_outline(data: dict) -> Outline:
+def lenient_outline(data) -> Outline:
+    if not isinstance(data, dict):  # a list or a scalar at the top level: reported
+        data = {}
+
     def valid(key: str, model) -> list:
         items = data.get(key) if isinstance(data.get(key), list) else []
         parsed = []
@@ -264,7 +293,14 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
                     line_of(nodes, ["lessons", i, "file"]),
                 )
                 continue
-            source = path.read_text(encoding="utf-8")
+            try:
+                source = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                check.error(path, "", f"the {LANG_NAMES[lang]} lesson text is not UTF-8")
+                continue
+            if yaml_guard.CONTROL_CHARACTER.search(source):
+                message = "contains control characters (such as NUL) that text cannot hold"
+                check.error(path, "", message)
             if not source.strip():
                 check.error(path, "", f"the {LANG_NAMES[lang]} lesson text is empty")
             out = render_markdown(
@@ -309,14 +345,15 @@ def _check_parts(
             check.error(check.folder / "module.yaml", kind, f"{entry.file} is outside the module")
             continue
         data, nodes = check.read_yaml(path)
-        if data is None:
+        if nodes is None:  # unreadable: reported
             continue
         part = check.parse(model, data, nodes, path)
         if part is None:
             continue
-        if part.id != entry.id:
-            check.error(path, "id", f"id '{part.id}' differs from '{entry.id}' in module.yaml")
         extra_checks(check, meta, part, path, nodes)
+        if part.id != entry.id:  # not stored under either id: nothing can find it by the other
+            check.error(path, "id", f"id '{part.id}' differs from '{entry.id}' in module.yaml")
+            continue
         parts[entry.id] = part
     return parts
 

@@ -31,13 +31,13 @@ def check_scenario(check, meta, scenario: Scenario, path: Path, nodes) -> None:
     for name in ("parties", "documents"):
         items = getattr(scenario.case_file, name)
         check.duplicates(path, f"case_file.{name}", [item.id for item in items])
+    before = len(check.errors)  # a missing start counts: the states are walked from it
     if scenario.start not in ids:
         check.error(path, "start", f"no node with id '{scenario.start}'", line_of(nodes, ["start"]))
     elif any(n.id == scenario.start and isinstance(n, EndingNode) for n in scenario.nodes):
         message = "a scenario cannot start at an ending"
         check.error(path, "start", message, line_of(nodes, ["start"]))
     report = _ScenarioReport(check, scenario, path, nodes)
-    before = len(check.errors)
     _check_graph(report, scenario)
     graph_sound = len(check.errors) == before
     _check_names(report, scenario, {ref.id for ref in meta.references})

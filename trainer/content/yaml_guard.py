@@ -1,0 +1,102 @@
+"""What a module's YAML may not hold although YAML allows it: aliases that expand a few lines
+into billions of values (the "billion laughs"), an alias inside its own value, values the
+YAML library cannot make (`2025-13-45` is read as a date and ends in a ValueError, not in a
+YAML error) and control characters (`"\\0"` is a valid YAML escape; PostgreSQL stores no NUL).
+
+Each check walks the composed node tree, where the line numbers are, without recursion: a
+deeply nested file must not end in a RecursionError either."""
+
+import re
+from collections.abc import Iterator
+
+import yaml
+
+# Far above any real module (the judges' module has ~12,000 nodes), far below a hang.
+MAX_EXPANDED_NODES = 1_000_000
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# Unicode's control characters (category Cc) but tab and line breaks, as trainer/inputs.py.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class SelfReference(Exception):
+    """An alias used inside the value it names: the data would have no end."""
+
+
+def children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def expanded_size(root) -> int:
+    """How many nodes the document has once every alias is replaced by its value."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
+            continue
+        if key in sizes:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children(node):
+            if id(child) in open_nodes:
+                raise SelfReference
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
+
+
+def scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
+    """(field path, node) of each distinct scalar, keys included; an alias is visited once."""
+    seen: set[int] = set()
+    stack: list[tuple[list, object]] = [([], root)]
+    while stack:
+        loc, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield loc, node
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                stack.append(([*loc, key.value], value))
+                stack.append((loc, key))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(([*loc, i], item) for i, item in reversed(list(enumerate(node.value))))
+
+
+def alias_problem(root) -> str | None:
+    try:
+        size = expanded_size(root)
+    except SelfReference:
+        return "an alias (*name) is used inside the value it names; write the data out instead"
+    if size > MAX_EXPANDED_NODES:
+        return (
+            f"aliases (*name) expand to {size:,} values, more than {MAX_EXPANDED_NODES:,}; "
+            "write the data out instead of nesting aliases"
+        )
+    return None
+
+
+def unreadable_scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
+    """Scalars the YAML library fails to make a value of, with a Python error rather than a
+    YAML one: a date that is no real day, or a tagged value such as `!!int x`."""
+    for loc, node in scalars(root):
+        try:
+            yaml.constructor.SafeConstructor().construct_object(node)
+        except (ValueError, AttributeError, KeyError, TypeError):
+            yield loc, node
+
+
+def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
+    for loc, node in scalars(root):
+        if CONTROL_CHARACTER.search(node.value):
+            yield loc, node
