@@ -4,6 +4,8 @@ characters, invalid UTF-8, dates at the ends of the calendar ...) that used to e
 import pytest
 
 from tests.conftest import sign_in
+from tests.web.test_cohorts import count, make_cohort, upload
+from trainer.models import CohortMember, Role, User
 
 EN = {"Accept-Language": "en"}
 
@@ -40,3 +42,44 @@ def test_audit_dates_at_the_ends_of_the_calendar_are_a_message(client, admin, na
     assert response.status_code == 200
     assert "Between 2000-01-01 and 2999-12-31." in response.text
     assert "entries found" in response.text or "entry found" in response.text
+
+
+HEADER = "name,email,profession\n"
+
+
+@pytest.fixture
+def trainer_client(app, make_user):
+    trainer = make_user(role=Role.TRAINER, email="trainer@example.org", locale="en")
+    client = app.test_client()
+    sign_in(client, trainer)
+    return client, make_cohort(app, [trainer.id])
+
+
+def test_a_roster_with_a_quotation_mark_never_closed_is_refused_by_line(app, trainer_client):
+    client, cohort_id = trainer_client
+    users = count(app, User)
+    roster = HEADER + "Anna,anna@example.org,police\n" + '"Ivan' + " Kuznetsov" * 20_000
+    response = upload(client, cohort_id, (roster + ",ivan@example.org,police\n").encode())
+    assert response.status_code == 200
+    assert "Line 3 cannot be read: a cell runs on for more than 100,000 characters." in (
+        response.text
+    )
+    assert (count(app, User), count(app, CohortMember)) == (users, 0)
+
+
+def test_control_characters_in_a_roster_name_are_a_problem_of_that_line(app, trainer_client):
+    client, cohort_id = trainer_client
+    roster = HEADER + "Anna,anna@example.org,police\n" + "Ivan\x1b[31m,ivan@example.org,judge\n"
+    response = upload(client, cohort_id, roster.encode())
+    assert response.status_code == 200
+    assert "1 line cannot be used" in response.text
+    assert '"Line">3</td>' in response.text
+    assert "The name contains control characters; retype it." in response.text
+
+
+def test_a_row_with_a_line_break_in_a_quoted_cell_is_named_by_its_first_line(app, trainer_client):
+    client, cohort_id = trainer_client
+    roster = HEADER + '"Anna\nSmith",not-an-email,police\n'
+    response = upload(client, cohort_id, roster.encode())
+    assert "“not-an-email” is not a valid email address." in response.text
+    assert '"Line">2</td>' in response.text

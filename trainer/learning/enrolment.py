@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from trainer.extensions import db
+from trainer.inputs import has_control_characters
 from trainer.models import Cohort, CohortMember, Profession, Role, User
 from trainer.models.types import utcnow
 from trainer.models.users import EMAIL_MAX, NAME_MAX, UNUSABLE_PASSWORD_PREFIX, fold_for_search
@@ -80,12 +81,20 @@ def parse_roster(data: bytes) -> Roster:
         raise RosterError(_l("The file is empty."))
     delimiter = detect_delimiter(lines[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = header_columns(next(reader))
-    rows = [
-        row_from(reader.line_num, cells, columns)
-        for cells in reader
-        if any(cell.strip() for cell in cells)
-    ]
+    rows, start = [], 1  # the line a row starts on: a quoted cell may hold line breaks
+    try:
+        columns = header_columns(next(reader))
+        start = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(row_from(start, cells, columns))
+            start = reader.line_num + 1
+    except csv.Error:
+        # A cell past the csv module's limit (128 KB): a quotation mark never closed.
+        raise RosterError(
+            _l("Line %(line)s cannot be read: a cell runs on for more than 100,000 characters. "
+               "Check for a quotation mark that is not closed.", line=start)
+        ) from None  # fmt: skip
     mark_duplicates(rows)
     return Roster(rows=rows, encoding=encoding, delimiter=delimiter)
 
@@ -151,6 +160,8 @@ def check_name(row: RosterRow) -> None:
         row.problems.append(_l("The name is empty."))
     elif len(row.name) > NAME_MAX:
         row.problems.append(_l("The name is longer than %(max)s characters.", max=NAME_MAX))
+    elif has_control_characters(row.name):
+        row.problems.append(_l("The name contains control characters; retype it."))
 
 
 def check_email(row: RosterRow) -> None:
