@@ -157,16 +157,12 @@ def test_xlsx_keeps_dates_numbers_and_cyrillic_and_runs_no_formula():
 
 
 def test_assigned_modules_keep_the_earliest_due_date_and_sort_by_it():
-    module = Row(slug="m")
-    a1 = Row(module_id=100, module=module, due_on=date(2026, 4, 1))
-    a2 = Row(module_id=100, module=module, due_on=date(2026, 3, 1))
-    a3 = Row(module_id=101, module=Row(slug="n"), due_on=None)
+    a1 = Row(module_id=100, slug="m", cohort="A", due_on=date(2026, 4, 1))
+    a2 = Row(module_id=100, slug="m", cohort="C", due_on=date(2026, 3, 1))
+    a3 = Row(module_id=101, slug="n", cohort="B", due_on=None)
     progress_by_module = {100: progress(1, 100, Status.IN_PROGRESS, 50)}
     entries = dashboard.assigned_modules(
-        [(a3, "B"), (a1, "A"), (a2, "C")],
-        progress_by_module,
-        TODAY,
-        lambda a: {"en": a.module.slug},
+        [a3, a1, a2], progress_by_module, TODAY, lambda a: {"en": a.slug}
     )
     assert [(e.slug, e.cohort, e.due_on, e.overdue, e.percent) for e in entries] == [
         ("m", "C", date(2026, 3, 1), True, 50),

@@ -3,7 +3,7 @@
 from flask_babel import to_user_timezone
 
 from trainer.learning.cohort_queries import learner_assignments
-from trainer.learning.content import content_of
+from trainer.learning.content import content_of, content_of_id
 from trainer.learning.dashboard import AssignedModule, assigned_modules
 from trainer.models.types import utcnow
 
@@ -17,4 +17,9 @@ def assigned_training(user_id: int, progress_rows) -> list[AssignedModule]:
     """Every module the learner's cohorts assign, with due dates and progress; one query."""
     today = to_user_timezone(utcnow()).date()
     by_module = {p.module_id: p for p in progress_rows}
-    return assigned_modules(learner_assignments(user_id), by_module, today, assignment_title)
+    rows = learner_assignments(user_id)
+    return assigned_modules(rows, by_module, today, title_of_row)
+
+
+def title_of_row(row) -> dict:
+    return content_of_id(row.version_id, row.content_hash).meta.title

@@ -30,11 +30,11 @@ class ModuleContent:
 
 def content_of(version: ModuleVersion) -> ModuleContent:
     """Parsed content; the JSON is read from the database once per process and version."""
-    return _load(version.id, version.content_hash)
+    return content_of_id(version.id, version.content_hash)
 
 
 @lru_cache(maxsize=64)
-def _load(version_id: int, content_hash: str) -> ModuleContent:
+def content_of_id(version_id: int, content_hash: str) -> ModuleContent:
     version = db.session.get(ModuleVersion, version_id)
     data = version.data
     return ModuleContent(

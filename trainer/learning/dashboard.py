@@ -291,21 +291,22 @@ def assigned_modules(assignments, progress_by_module: dict, today: date, title_o
     """One entry per assigned module, across all the learner's cohorts: the earliest due date
     wins when two cohorts assign the same module; soonest due first, undated last.
 
-    `assignments` are (Assignment, cohort name) pairs; `title_of(assignment)` its title."""
+    `assignments` have module_id, due_on, slug and cohort (its name); `title_of(assignment)`
+    is its title."""
     chosen = {}
-    for assignment, cohort_name in assignments:
+    for assignment in assignments:
         current = chosen.get(assignment.module_id)
-        if current is None or _due_key(assignment.due_on) < _due_key(current[0].due_on):
-            chosen[assignment.module_id] = (assignment, cohort_name)
+        if current is None or _due_key(assignment.due_on) < _due_key(current.due_on):
+            chosen[assignment.module_id] = assignment
     entries = []
-    for assignment, cohort_name in chosen.values():
+    for assignment in chosen.values():
         progress = progress_by_module.get(assignment.module_id)
         status = Status(progress.status) if progress else Status.NOT_STARTED
         entries.append(
             AssignedModule(
-                slug=assignment.module.slug,
+                slug=assignment.slug,
                 title=title_of(assignment),
-                cohort=cohort_name,
+                cohort=assignment.cohort,
                 due_on=assignment.due_on,
                 status=status,
                 percent=progress.percent if progress else 0,
