@@ -114,3 +114,13 @@ def test_a_start_that_is_no_node_is_reported(module_copy):
     )
     messages = [str(e) for e in load_module(module_copy).errors]
     assert any("scenarios/call.yaml:68: start: no node with id 'gone'" in m for m in messages)
+
+
+@pytest.mark.parametrize("number", [".inf", "-.inf", ".nan"])
+def test_an_infinite_number_is_reported_not_stored(module_copy, number):
+    # JSON has no Infinity or NaN: PostgreSQL refused the whole module version with a traceback.
+    quiz = module_copy / "quizzes" / "check.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("answer: 25", f"answer: {number}"))
+    error = only_error(module_copy)
+    assert (error.path, error.line) == ("questions[5].answer", 178)
+    assert error.message == "Input should be a finite number"

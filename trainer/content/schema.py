@@ -25,7 +25,8 @@ QUESTION_TYPES = (
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No .inf or .nan: the stored JSON cannot hold them (PostgreSQL refuses the whole module).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Text(Strict):
@@ -384,7 +385,9 @@ class Imports(Strict):
     latest finished run on the same module version, or a run a trainer paired with theirs.
     Each variable is declared in the importing scenario too; its `initial` is the default."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     source: str = Field(alias="from", pattern=IMPORT_SOURCE)
     variables: list[Ident] = Field(min_length=1)
