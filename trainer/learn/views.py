@@ -10,7 +10,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from trainer.cohorts.my_training import assigned_training
 from trainer.extensions import db
@@ -42,6 +42,12 @@ SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULE.add_columns(Progress).outerjoin(
     Progress, and_(Progress.module_id == Module.id, Progress.user_id == bindparam("user_id"))
 )
 LEARNERS_PROGRESS = select(Progress).where(Progress.user_id == bindparam("user_id"))
+LEARNERS_PROGRESS_WITH_MODULES = (
+    LEARNERS_PROGRESS.join(Progress.module)
+    .join(Progress.version)
+    .options(contains_eager(Progress.module), contains_eager(Progress.version))
+    .order_by(Progress.updated_at.desc())
+)
 
 
 def load_module(slug: str) -> Module:
@@ -98,12 +104,7 @@ def catalogue():
 @bp.route("/my")
 @require("learn.browse")
 def my_training():
-    rows = db.session.scalars(
-        select(Progress)
-        .where(Progress.user_id == current_user.id)
-        .options(joinedload(Progress.module), joinedload(Progress.version))
-        .order_by(Progress.updated_at.desc())
-    ).all()
+    rows = db.session.scalars(LEARNERS_PROGRESS_WITH_MODULES, {"user_id": current_user.id}).all()
     entries = []
     for progress in rows:
         meta = content_of(progress.version).meta
