@@ -1,8 +1,9 @@
 """What the edge accepts: numbers the database can hold, text without control characters.
 
 Python is generous where databases are not: `str.isdigit` accepts "²" and "①" that `int`
-refuses, `int` makes numbers past a BIGINT, and a NUL byte is a fine `str` that PostgreSQL will
-not store. These checks turn such input into a clear 4xx before it reaches the domain.
+refuses, `int` makes numbers past what an id column holds, and a NUL byte is a fine `str` that
+PostgreSQL will not store. These checks turn such input into a clear 4xx before it reaches the
+domain.
 """
 
 import re
@@ -14,7 +15,9 @@ from werkzeug.routing import IntegerConverter
 
 from trainer.errors import render_error
 
-BIGINT_MAX = 2**63 - 1
+# Every id and counter column is an INTEGER: 32 bits on PostgreSQL, which answers a larger
+# number compared with one with an error ("integer out of range"), not with no row.
+DB_INT_MAX = 2**31 - 1
 PAGE_MAX = 1_000_000
 ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
 # Text may hold tabs and line breaks; no other control character (NUL among them).
@@ -27,7 +30,7 @@ CONTROL_MESSAGE = _l(
 )
 
 
-def ascii_int(text: str | None, maximum: int = BIGINT_MAX) -> int | None:
+def ascii_int(text: str | None, maximum: int = DB_INT_MAX) -> int | None:
     """The number written in ASCII digits, if it is at most `maximum`; else None."""
     if text is None or not ASCII_NUMBER.fullmatch(text):
         return None
@@ -36,7 +39,7 @@ def ascii_int(text: str | None, maximum: int = BIGINT_MAX) -> int | None:
 
 
 def db_int(text: str) -> int:
-    """For `request.args.get(..., type=db_int)`: refuses what a BIGINT column cannot hold."""
+    """For `request.args.get(..., type=db_int)`: refuses what an INTEGER column cannot hold."""
     value = ascii_int(text)
     if value is None:
         raise ValueError(text)
@@ -50,10 +53,10 @@ def has_control_characters(text: str) -> bool:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:id>` that matches only ids a BIGINT column can hold: larger ones are a 404."""
+    """`<int:id>` that matches only ids an INTEGER column can hold: larger ones are a 404."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", BIGINT_MAX)
+        kwargs.setdefault("max", DB_INT_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -3,7 +3,7 @@ characters, invalid UTF-8, dates at the ends of the calendar ...) that used to e
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.conftest import sign_in, sync_example
 from tests.web.test_cohorts import count, make_cohort, upload
 from trainer.models import CohortMember, Role, User
 
@@ -42,6 +42,32 @@ def test_audit_dates_at_the_ends_of_the_calendar_are_a_message(client, admin, na
     assert response.status_code == 200
     assert "Between 2000-01-01 and 2999-12-31." in response.text
     assert "entries found" in response.text or "entry found" in response.text
+
+
+QUIZ = "/learn/example-module/quizzes/check/attempts"
+RUNS = "/learn/example-module/scenarios/call/runs"
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63 - 1])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/certificates/{}/pdf"),
+        ("get", QUIZ + "/{}/result"),
+        ("post", QUIZ + "/{}/submit"),
+        ("get", RUNS + "/{}/debrief"),
+        ("post", "/account/invitations/{}/accept"),
+        ("post", "/users/{}/reset-link"),
+    ],
+)
+def test_ids_past_what_an_integer_column_holds_are_not_found(app, admin, method, path, number):
+    # Ids are INTEGER columns: on PostgreSQL 2**31 in a query was "integer out of range", a 500.
+    sync_example(app)
+    client = app.test_client()
+    sign_in(client, admin)
+    response = getattr(client, method)(path.format(number), headers=EN)
+    assert response.status_code == 404
+    assert "Page not found" in response.text
 
 
 HEADER = "name,email,profession\n"
