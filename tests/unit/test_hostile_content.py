@@ -69,15 +69,25 @@ def test_aliases_that_expand_to_a_billion_values_are_refused_at_once(module_copy
     assert "values, more than 1,000,000; write the data out" in error.message
 
 
-def test_control_characters_written_as_yaml_escapes_are_reported(module_copy):
+CONTROL = "contains control characters (such as NUL) that text cannot hold"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"What comes first\\0 when you arrive?"', CONTROL),
+        ("!!binary aGVsbG8=", "binary data (!!binary) where text belongs"),
+    ],
+)
+def test_control_characters_written_as_yaml_escapes_are_reported(module_copy, value, message):
     quiz = module_copy / "quizzes" / "check.yaml"
     text = quiz.read_text(encoding="utf-8")
     old = "en: What comes first when you arrive at the call?"
-    quiz.write_text(text.replace(old, 'en: "What comes first\\0 when you arrive?"'))
+    quiz.write_text(text.replace(old, f"en: {value}"))
     error = only_error(module_copy)
     assert error.file.endswith("quizzes/check.yaml")
     assert error.path == "questions[0].text.en"
-    assert error.message == "contains control characters (such as NUL) that text cannot hold"
+    assert error.message == message
 
 
 def test_a_lesson_with_a_nul_byte_is_reported(module_copy):
@@ -85,7 +95,7 @@ def test_a_lesson_with_a_nul_byte_is_reported(module_copy):
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA NUL \x00 here\n")
     error = only_error(module_copy)
     assert error.file.endswith("lessons/01-intro.en.md")
-    assert error.message == "contains control characters (such as NUL) that text cannot hold"
+    assert error.message == CONTROL
 
 
 def test_a_lesson_saved_in_another_encoding_is_reported(module_copy):

@@ -133,6 +133,8 @@ class _Checker:
                 return None, None
             for loc, bad in yaml_guard.control_characters(node):
                 message = "contains control characters (such as NUL) that text cannot hold"
+                if bad.tag == yaml_guard.BINARY_TAG:
+                    message = "binary data (!!binary) where text belongs"
                 self.error(path, dotted(loc), message, bad.start_mark.line + 1)
             try:
                 return loader.construct_document(node), node

@@ -14,6 +14,7 @@ import yaml
 # Far above any real module (the judges' module has ~12,000 nodes), far below a hang.
 MAX_EXPANDED_NODES = 1_000_000
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+BINARY_TAG = "tag:yaml.org,2002:binary"
 # Unicode's control characters (category Cc) but tab and line breaks, as trainer/inputs.py.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -97,6 +98,8 @@ def unreadable_scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
 
 
 def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
+    """Scalars holding control characters, or binary data (`!!binary`, which a text field
+    would take as the characters of its bytes)."""
     for loc, node in scalars(root):
-        if CONTROL_CHARACTER.search(node.value):
+        if node.tag == BINARY_TAG or CONTROL_CHARACTER.search(node.value):
             yield loc, node
