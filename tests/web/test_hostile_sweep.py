@@ -5,7 +5,9 @@ import pytest
 
 from tests.conftest import sign_in, sync_example
 from tests.web.test_cohorts import count, make_cohort, upload
-from trainer.models import CohortMember, Role, User
+from tests.web.test_scenarios import add_cohort, client_for
+from trainer.models import CohortMember, Profession, Role, User
+from trainer.models.scenarios import ScenarioPairing
 
 EN = {"Accept-Language": "en"}
 
@@ -68,6 +70,22 @@ def test_ids_past_what_an_integer_column_holds_are_not_found(app, admin, method,
     response = getattr(client, method)(path.format(number), headers=EN)
     assert response.status_code == 404
     assert "Page not found" in response.text
+
+
+@pytest.mark.parametrize(("importer", "run"), [(2**31, 1), (1, 2**31), (10**30, 1), (1, 2**63)])
+def test_a_pairing_of_ids_past_an_integer_column_is_a_message(app, make_user, importer, run):
+    sync_example(app)
+    judge = make_user(profession=Profession.JUDGE, locale="en")
+    trainer = make_user(role=Role.TRAINER, locale="en")
+    cohort_id = add_cohort(app, trainer, [judge])
+    response = client_for(app, trainer).post(
+        f"/learn/example-module/scenarios/hearing/class/{cohort_id}/pairings",
+        data={"importer": importer, "run": run},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Choose a member and a finished run to pair." in response.text
+    assert count(app, ScenarioPairing) == 0
 
 
 HEADER = "name,email,profession\n"

@@ -3,6 +3,7 @@ from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from trainer.forms import Form
+from trainer.inputs import DB_INT_MAX
 
 # Ruling value errors from the engine (trainer.learning.scenarios.parse_value), for the form.
 RULING_ERRORS = {
@@ -30,8 +31,9 @@ class ActForm(Form):
 class PairingForm(Form):
     """A trainer pairs a member's runs of an importing scenario with another member's run."""
 
-    importer = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
-    run = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    # Ids, looked up in INTEGER columns: a larger number was a 500 (out of range).
+    importer = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=DB_INT_MAX)])
+    run = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=DB_INT_MAX)])
 
 
 class UnpairForm(Form):
