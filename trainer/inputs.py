@@ -53,7 +53,11 @@ def has_control_characters(text: str) -> bool:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:id>` that matches only ids an INTEGER column can hold: larger ones are a 404."""
+    """`<int:id>` that matches only ids an INTEGER column can hold: larger ones are a 404.
+    ASCII digits only: Werkzeug's `\\d+` also matched "٣" or "３", which `int` reads as 3, so
+    /admin/users/٣ was user 3's page under another address (and its form changed user 3)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", DB_INT_MAX)

@@ -6,6 +6,7 @@ import pytest
 from tests.conftest import sign_in, sync_example
 from tests.web.test_cohorts import count, make_cohort, upload
 from tests.web.test_scenarios import add_cohort, client_for
+from trainer.extensions import db
 from trainer.models import CohortMember, Profession, Role, User
 from trainer.models.scenarios import ScenarioPairing
 
@@ -44,6 +45,30 @@ def test_audit_dates_at_the_ends_of_the_calendar_are_a_message(client, admin, na
     assert response.status_code == 200
     assert "Between 2000-01-01 and 2999-12-31." in response.text
     assert "entries found" in response.text or "entry found" in response.text
+
+
+def arabic_indic(number: int) -> str:
+    return "".join(chr(0x0660 + int(digit)) for digit in str(number))
+
+
+def fullwidth(number: int) -> str:
+    return "".join(chr(0xFF10 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("digits", [arabic_indic, fullwidth])
+def test_an_id_in_unicode_digits_is_no_other_address_of_the_same_page(
+    app, client, admin, learner, digits
+):
+    sign_in(client, admin)
+    page = f"/admin/users/{digits(learner.id)}"
+    assert client.get(page, headers=EN).status_code == 404
+    # The form at that address changed the learner's account (an unticked "active": disabled).
+    response = client.post(page, data={"name": "Renamed", "role": "learner"}, headers=EN)
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        assert (user.active, user.name) == (True, learner.name)
 
 
 QUIZ = "/learn/example-module/quizzes/check/attempts"
