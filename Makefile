@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app trainer
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 AXE := tests/e2e/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench load translations extract-messages chromium db clean
+.PHONY: run test lint bench bench-instructions load translations extract-messages chromium db clean
 
 # `make run PORT=8080` serves on another port.
 PORT ?= 5000
@@ -34,6 +34,14 @@ bench: $(VENV)/.installed $(CATALOGUES)
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Instructions per request, counted by callgrind in process (bench/instructions.py): a page's cost
+# that holds still on a busy machine. `make bench-instructions BENCH_ARGS="--compare HEAD~3"`.
+bench-instructions: $(VENV)/.installed $(CATALOGUES)
+	@command -v valgrind >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind >/dev/null; }
+	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
 
 # locust against gunicorn on a throwaway demo database (load/run.sh); writes bench/LOAD.md.
 # `make load LOAD_DB=postgresql` for PostgreSQL; LOAD_USERS, LOAD_SPAWN_RATE, LOAD_TIME too.
