@@ -51,6 +51,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: long lessons outlive an hour
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Said by every app: the one Limiter would otherwise keep the previous app's setting.
+        "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins: one address on one account is refused past PAIR; an account is
         # slowed down, never locked, past ACCOUNT; one address is refused past ADDRESS.

@@ -34,8 +34,16 @@ def _account(email: str) -> tuple[str, ...]:
     return ("login-account", email.strip().lower())
 
 
+def _strategy():
+    """The limiter's counters; None when rate limiting is switched off (RATELIMIT_ENABLED=0),
+    and then nothing is counted or refused."""
+    return limiter.limiter if current_app.config.get("RATELIMIT_ENABLED", True) else None
+
+
 def before_sign_in(email: str, address: str) -> Verdict:
-    strategy = limiter.limiter
+    strategy = _strategy()
+    if strategy is None:
+        return Verdict(False, 0.0)
     refused = not all(
         strategy.test(limit, *_pair(email, address))
         for limit in _limits("LOGIN_RATE_LIMIT_PAIR")
@@ -47,7 +55,9 @@ def before_sign_in(email: str, address: str) -> Verdict:
 
 
 def failed_sign_in(email: str, address: str) -> None:
-    strategy = limiter.limiter
+    strategy = _strategy()
+    if strategy is None:
+        return
     for limit in _limits("LOGIN_RATE_LIMIT_PAIR"):
         strategy.hit(limit, *_pair(email, address))
     for limit in _limits("LOGIN_RATE_LIMIT_ACCOUNT"):
@@ -56,5 +66,6 @@ def failed_sign_in(email: str, address: str) -> None:
 
 def signed_in(email: str, address: str) -> None:
     """The owner got in from here: this address starts afresh on this account."""
-    for limit in _limits("LOGIN_RATE_LIMIT_PAIR"):
-        limiter.limiter.clear(limit, *_pair(email, address))
+    strategy = _strategy()
+    for limit in _limits("LOGIN_RATE_LIMIT_PAIR") if strategy else ():
+        strategy.clear(limit, *_pair(email, address))

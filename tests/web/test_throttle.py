@@ -35,6 +35,15 @@ def test_guessing_address_is_refused_and_the_owner_still_signs_in(make_app, make
     assert time.monotonic() - started >= 0.01  # slowed down, not blocked
 
 
+def test_with_rate_limits_switched_off_sign_in_works_and_counts_nothing(make_app, make_user):
+    app = make_app(RATELIMIT_ENABLED=False, **FAST)
+    make_user(email=OWNER)
+    client = app.test_client()
+    codes = [attempt(client, "wrong-password", "203.0.113.9").status_code for _ in range(8)]
+    assert codes == [200] * 8
+    assert attempt(client, PASSWORD, "203.0.113.9").status_code == 302
+
+
 def test_with_redis_the_limits_hold_across_workers(make_app, make_user, redis_url):
     workers = [make_app(RATELIMIT_STORAGE_URI=redis_url, **FAST) for _ in range(2)]
     make_user(email=OWNER)
