@@ -5,6 +5,7 @@ Plain functions: they take data, change the session and flush; the caller commit
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,7 +51,9 @@ class AccountDeactivated(AccountError):
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    """One spelling per address: compatibility forms folded (NFKC: a fullwidth "ｉｖａｎ@" typed
+    with an Asian keyboard layout is "ivan@"), lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def find_by_email(email: str) -> User | None:

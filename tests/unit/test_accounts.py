@@ -21,6 +21,13 @@ def test_email_is_stored_normalized_and_unique(ctx):
         accounts.create_user("ANNA@example.org", "Другая Анна", "long-password-2")
 
 
+def test_a_fullwidth_address_is_the_same_account(ctx):
+    accounts.create_user("ivan@example.org", "Иван", "long-password-1")
+    assert accounts.find_by_email("ｉｖａｎ@ｅｘａｍｐｌｅ.org").name == "Иван"
+    with pytest.raises(accounts.EmailTaken):
+        accounts.create_user("ＩＶＡＮ@example.org", "Другой Иван", "long-password-2")
+
+
 def test_password_is_hashed_with_scrypt_by_default(make_app):
     app = make_app(
         PASSWORD_HASH_METHOD=create_app({"SECRET_KEY": "x"}).config["PASSWORD_HASH_METHOD"]

@@ -64,6 +64,7 @@ def test_problems_are_named_with_their_line(app):
         b"\n"
         b"Anna Again,ANNA@example.org,police\n"
         b"Cook,cook@example.org,chef\n"
+        + "Anna Fullwidth,ａｎｎａ@example.org,police\n".encode()
     )
     with app.test_request_context():
         rows = parse_roster(data).rows
@@ -73,6 +74,7 @@ def test_problems_are_named_with_their_line(app):
     assert problems[4] == ["“not-an-email” is not a valid email address."]
     assert problems[6] == ["The same email as on line 2."]  # the blank line 5 is skipped
     assert problems[7][0].startswith("Unknown profession “chef”")
+    assert problems[8] == ["The same email as on line 2."]
 
 
 @pytest.mark.parametrize(

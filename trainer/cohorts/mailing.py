@@ -46,7 +46,9 @@ def parse_addresses(text: str) -> Addresses:
         if not word:
             continue
         try:
-            address = validate_email(word, check_deliverability=False).normalized.lower()
+            address = accounts.normalize_email(
+                validate_email(word, check_deliverability=False).normalized
+            )
         except EmailNotValidError:
             found.invalid.append(word)
             continue

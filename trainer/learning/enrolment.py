@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
+from trainer.accounts import normalize_email
 from trainer.extensions import db
 from trainer.inputs import has_control_characters
 from trainer.models import Cohort, CohortMember, Profession, Role, User
@@ -173,7 +174,7 @@ def check_email(row: RosterRow) -> None:
     except EmailNotValidError:
         row.problems.append(_l("“%(email)s” is not a valid email address.", email=row.email))
         return
-    row.email = checked.normalized.lower()
+    row.email = normalize_email(checked.normalized)
     if len(row.email) > EMAIL_MAX:
         row.problems.append(_l("The email is longer than %(max)s characters.", max=EMAIL_MAX))
 
