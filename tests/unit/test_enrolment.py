@@ -77,6 +77,16 @@ def test_problems_are_named_with_their_line(app):
     assert problems[8] == ["The same email as on line 2."]
 
 
+def test_a_quotation_mark_left_open_is_named_on_its_line(app):
+    data = b'name,email,profession\n"Anna,anna@example.org,police\nBoris,boris@example.org,judge\n'
+    with app.test_request_context():
+        rows = parse_roster(data).rows
+        assert [row.line for row in rows] == [2]
+        assert texts(rows[0])[0] == (
+            "This row runs on to line 3: check for a quotation mark that is not closed."
+        )
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -89,6 +89,8 @@ def parse_roster(data: bytes) -> Roster:
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 rows.append(row_from(start, cells, columns))
+                if reader.line_num > start:
+                    rows[-1].problems.insert(0, runs_on(reader.line_num))
             start = reader.line_num + 1
     except csv.Error:
         # A cell past the csv module's limit (128 KB): a quotation mark never closed.
@@ -98,6 +100,15 @@ def parse_roster(data: bytes) -> Roster:
         ) from None  # fmt: skip
     mark_duplicates(rows)
     return Roster(rows=rows, encoding=encoding, delimiter=delimiter)
+
+
+def runs_on(last_line: int):
+    """No roster cell holds a line break: a row read over several lines is a quotation mark
+    left open, which swallowed the lines after it."""
+    return _l(
+        "This row runs on to line %(line)s: check for a quotation mark that is not closed.",
+        line=last_line,
+    )
 
 
 def decode_roster(data: bytes) -> tuple[str, str]:
