@@ -80,6 +80,25 @@ def test_dangling_references(module_copy):
     assert "image images/none.png: file not found" in found
 
 
+def test_an_unusable_image_says_why(module_copy):
+    images = module_copy / "lessons" / "images"
+    images.mkdir(exist_ok=True)
+    (images / "drawing.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (images / "huge.png").write_bytes(b"\x89PNG" + b"0" * (5 * 1024 * 1024))
+    (images / "folder.png").mkdir()
+    lesson = module_copy / "lessons" / "01-intro.en.md"
+    lesson.write_text(
+        lesson.read_text()
+        + "\n\n![A](images/drawing.svg) ![B](images/huge.png) ![C](images/folder.png)"
+        + " ![D](https://example.org/d.png)\n"
+    )
+    found = "\n".join(messages(module_copy))
+    assert "image images/drawing.svg: only PNG, JPEG, GIF and WebP images" in found
+    assert "image images/huge.png: the file is larger than 5 MB" in found
+    assert "image images/folder.png: not a file" in found
+    assert "image https://example.org/d.png: use a path relative to the lesson" in found
+
+
 def test_newer_schema_version_is_refused_with_a_clear_message(module_copy):
     edit_yaml(module_copy / "module.yaml", lambda d: d.update(schema_version=7))
     [message] = messages(module_copy)

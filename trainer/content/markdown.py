@@ -70,6 +70,10 @@ def _callout_renderer(name: str, label: str) -> Callable:
 _PARSERS = {lang: _parser(lang) for lang in ("ru", "en")}
 
 
+class AssetError(ValueError):
+    """Why an image file cannot be used; the lesson's problems name the image with it."""
+
+
 def render_markdown(
     source: str,
     lang: str,
@@ -77,15 +81,22 @@ def render_markdown(
     asset_url: Callable[[str], str | None],
 ) -> Rendered:
     """Render one lesson text. `citation_numbers` maps reference ids to their numbers;
-    `asset_url` maps a relative image path to its URL (None: the file does not exist)."""
+    `asset_url` maps a relative image path to its URL (None: the file does not exist; it raises
+    AssetError for a file that exists but cannot be used)."""
     problems = _raw_html_problems(source)
     if JS_LINK.search(source):
         problems.append("javascript:, vbscript: and data: links are not allowed")
     images = IMAGE.findall(source)
+    urls = {}
     for alt, path in images:
         if not alt.strip():
             problems.append(f"image {path}: missing alt text")
-        if asset_url(path) is None:
+        try:
+            urls[path] = asset_url(path)
+        except AssetError as error:
+            problems.append(f"image {path}: {error}")
+            continue
+        if urls[path] is None:
             problems.append(f"image {path}: file not found")
     citations = CITATION.findall(source)
     problems += [f"unknown reference id [@{c}]" for c in citations if c not in citation_numbers]
@@ -95,7 +106,7 @@ def render_markdown(
         return f"[[{number}]](#ref-{match.group(1)})" if number else match.group(0)
 
     def image(match: re.Match) -> str:
-        return f"![{match.group(1)}]({asset_url(match.group(2)) or match.group(2)}"
+        return f"![{match.group(1)}]({urls.get(match.group(2)) or match.group(2)}"
 
     text = IMAGE.sub(image, CITATION.sub(cite, source))
     html = sanitize(_PARSERS[lang].render(text))

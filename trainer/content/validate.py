@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from trainer.content import yaml_guard
-from trainer.content.markdown import render_markdown
+from trainer.content.markdown import AssetError, render_markdown
 from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of
 from trainer.content.schema import (
     NODE_TYPES,
@@ -320,14 +320,18 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
 
 def _asset(check: _Checker, base: Path, relative: str, assets: dict) -> str | None:
     if "://" in relative or relative.startswith("/"):
-        return None
+        raise AssetError("use a path relative to the lesson, to a file of the module")
     path = (base / relative).resolve()
-    if not _inside(check.folder, path) or not path.is_file():
+    if not _inside(check.folder, path) or not path.exists():
         return None
+    if not path.is_file():
+        raise AssetError("not a file")
     mime = mimetypes.guess_type(path.name)[0] or ""
     # SVG can carry scripts when served from our own origin: raster images only.
-    if mime not in RASTER_IMAGES or path.stat().st_size > MAX_ASSET_BYTES:
-        return None
+    if mime not in RASTER_IMAGES:
+        raise AssetError("only PNG, JPEG, GIF and WebP images can be shown (not SVG or others)")
+    if path.stat().st_size > MAX_ASSET_BYTES:
+        raise AssetError("the file is larger than 5 MB")
     asset = Asset(relative, mime, path.read_bytes())
     assets[asset.sha256] = asset
     return asset_url(asset.sha256, relative)
