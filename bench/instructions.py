@@ -145,7 +145,8 @@ def count(repo: Path, workdir: Path, env: dict, plan: list[tuple[str, int]]) -> 
         PYTHON, __file__, "--measure", str(repo), str(workdir),
         ",".join(f"{page}:{n}" for page, n in plan),
     ]  # fmt: skip
-    process = subprocess.run(args, env=env, capture_output=True, text=True)
+    database = {"DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}"}
+    process = subprocess.run(args, env={**env, **database}, capture_output=True, text=True)
     if process.returncode != 0:
         raise SystemExit(f"callgrind run failed:\n{process.stdout}\n{process.stderr[-3000:]}")
     results = {}
@@ -160,14 +161,19 @@ def count(repo: Path, workdir: Path, env: dict, plan: list[tuple[str, int]]) -> 
     return results
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """SQLite's online backup: the write-ahead log's pages are copied too."""
-    origin, copy = sqlite3.connect(source), sqlite3.connect(target)
+def copy_of(workdir: Path, name: str) -> Path:
+    """A folder with a copy of the prepared database (SQLite's online backup, which copies the
+    write-ahead log's pages too) and the prepared requests."""
+    folder = workdir / name
+    folder.mkdir()
+    origin, copy = sqlite3.connect(workdir / "bench.db"), sqlite3.connect(folder / "bench.db")
     try:
         origin.backup(copy)
     finally:
         origin.close()
         copy.close()
+    (folder / "requests").symlink_to(workdir / "requests")
+    return folder
 
 
 def worktree(rev: str) -> Path:
@@ -228,25 +234,17 @@ def main() -> int:
     }
     prepare(env, workdir, pool)
     write_floor_request(workdir / "requests")
-    # The pooled requests are used up by a count: the other commit gets a copy of the database.
+    # Each count runs on its own copy (SQLite's backup) of the prepared database: the pooled
+    # requests are used up by a count, and a copy's pages lie in another order than the
+    # original's, which alone moved the dashboard's count by a tenth.
     then = None
     if args.compare:
-        copy = workdir / "compare"
-        copy.mkdir()
-        with (
-            sqlite3.connect(workdir / "bench.db") as source,
-            sqlite3.connect(copy / "bench.db") as target,
-        ):
-            source.backup(target)
-        (copy / "requests").symlink_to(workdir / "requests")
         tree = worktree(args.compare)
         try:
-            then = count(
-                tree, copy, {**env, "DATABASE_URL": f"sqlite:///{copy / 'bench.db'}"}, plan
-            )
+            then = count(tree, copy_of(workdir, "then"), env, plan)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)])
-    now = count(ROOT, workdir, env, plan)
+    now = count(ROOT, copy_of(workdir, "now"), env, plan)
     text = table(args.label, now, then, args.compare)
     print(text)
     if args.write:
