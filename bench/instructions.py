@@ -239,8 +239,7 @@ def main() -> int:
     prepare(env, workdir, pool)
     write_floor_request(workdir / "requests")
     # Each count runs on its own copy (SQLite's backup) of the prepared database: the pooled
-    # requests are used up by a count, and a copy's pages lie in another order than the
-    # original's, which alone moved the dashboard's count by a tenth.
+    # requests are used up by a count, and both counts read the same pages in the same order.
     then = None
     if args.compare:
         tree = worktree(args.compare)
