@@ -1,11 +1,14 @@
 """Module files broken in ways an author (or a hostile one) can: each ends in a message naming
 the file and the field, never in a traceback, a hang or a module stored without a part."""
 
+import shutil
 import time
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from trainer.content import validate
 from trainer.content.validate import load_module
 from trainer.extensions import db
 from trainer.models import Module
@@ -134,3 +137,248 @@ def test_an_infinite_number_is_reported_not_stored(module_copy, number):
     error = only_error(module_copy)
     assert (error.path, error.line) == ("questions[5].answer", 178)
     assert error.message == "Input should be a finite number"
+
+
+# Values the format does not allow, written by someone who did not write Trainer: each is
+# reported with its file, line and field and what is accepted, and sync stores nothing.
+
+
+def refused(app, folder, file, field, fragment):
+    """The one error names `file` and `field` and says `fragment`; sync stores nothing."""
+    error = only_error(folder)
+    assert error.file.endswith(f"example-module/{file}")
+    assert error.path == field
+    assert fragment in error.message, error.message
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(folder)])
+    assert result.exit_code == 1
+    assert f"{file}" in result.output and f"{field}: " in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 0
+    return error
+
+
+def replace_in(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+VERSION_EXPECTED = "whole number without quotes; this Trainer understands version 1"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        ("schema_version: 1", 'schema_version: "1"', "schema_version", VERSION_EXPECTED),
+        ("schema_version: 1", "schema_version: 1.0", "schema_version", VERSION_EXPECTED),
+        ("schema_version: 1", "schema_version: true", "schema_version", VERSION_EXPECTED),
+        (
+            "schema_version: 1",
+            "schema_version: 0",
+            "schema_version",
+            "unknown format version 0; this Trainer understands version 1",
+        ),
+        (
+            "estimated_minutes: 45",
+            'estimated_minutes: "45"',
+            "estimated_minutes",
+            "expected a whole number from 1 to 6000, without quotes; got the text '45'",
+        ),
+        (
+            "credit_hours: 1",
+            "credit_hours: 250",
+            "credit_hours",
+            "expected a number from 0 to 200, without quotes; got 250",
+        ),
+        (
+            "certificate: true",
+            'certificate: "true"',
+            "certificate",
+            "expected true or false; got the text 'true'",
+        ),
+        (
+            "      pass_mark: 80",
+            "      pass_mark: 101",
+            "completion.quizzes[0].pass_mark",
+            "expected a whole number from 0 to 100, without quotes; got 101",
+        ),
+        (
+            "law_as_of: 2025-01-01",
+            "law_as_of: 2025-01-01 10:00:00",
+            "law_as_of",
+            "expected a date written YYYY-MM-DD, e.g. 2025-01-01",
+        ),
+        (
+            "law_as_of: 2025-01-01",
+            "law_as_of: 1700000000",
+            "law_as_of",
+            "expected a date written YYYY-MM-DD, e.g. 2025-01-01; got 1700000000",
+        ),
+        (
+            "    minutes: 5",
+            "    minutes: 5.5",
+            "lessons[0].minutes",
+            "expected a whole number from 1 to 240, without quotes; got 5.5",
+        ),
+    ],
+)
+def test_a_manifest_value_of_the_wrong_kind_says_what_is_accepted(
+    app, module_copy, old, new, field, fragment
+):
+    replace_in(module_copy / "module.yaml", old, new)
+    error = refused(app, module_copy, "module.yaml", field, fragment)
+    assert error.line is not None
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1989-12-31", "9999-12-31"])
+def test_an_implausible_law_as_of_date_gives_the_range(app, module_copy, day):
+    replace_in(module_copy / "module.yaml", "law_as_of: 2025-01-01", f"law_as_of: {day}")
+    error = refused(app, module_copy, "module.yaml", "law_as_of", f"{day} is not a plausible date")
+    latest = (date.today() + timedelta(days=365)).isoformat()
+    assert f"write a date from 1990-01-01 to {latest}" in error.message
+
+
+def test_a_law_as_of_date_in_quotes_is_the_same_date(module_copy):
+    replace_in(module_copy / "module.yaml", "law_as_of: 2025-01-01", 'law_as_of: "2025-01-01"')
+    result = load_module(module_copy)
+    assert result.errors == []
+    assert result.package.meta.law_as_of == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        (
+            "pass_mark: 70",
+            "pass_mark: -5",
+            "pass_mark",
+            "expected a whole number from 0 to 100, without quotes; got -5",
+        ),
+        (
+            "pass_mark: 70",
+            "pass_mark: 150",
+            "pass_mark",
+            "expected a whole number from 0 to 100, without quotes; got 150",
+        ),
+        (
+            "attempts: 3",
+            "attempts: 0",
+            "attempts",
+            "expected a whole number of 1 or more, without quotes; got 0",
+        ),
+        (
+            "shuffle_options: true",
+            "shuffle_options: 1",
+            "shuffle_options",
+            "expected true or false; got 1",
+        ),
+        (
+            "answer: 25",
+            'answer: "25"',
+            "questions[5].answer",
+            "expected a number without quotes (e.g. 1.5); got the text '25'",
+        ),
+        (
+            "ru: [органы опеки и попечительства,",
+            'ru: ["  ", органы опеки и попечительства,',
+            "questions[6].accepted.ru[0]",
+            "an empty accepted answer would count a blank answer as correct",
+        ),
+    ],
+)
+def test_a_quiz_value_that_makes_no_sense_is_refused(app, module_copy, old, new, field, fragment):
+    replace_in(module_copy / "quizzes" / "check.yaml", old, new)
+    error = refused(app, module_copy, "quizzes/check.yaml", field, fragment)
+    assert error.line is not None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("    initial: 0", '    initial: "0"', "variables[1].initial"),
+        ("    initial: false", "    initial: no-such", "variables[0].initial"),
+    ],
+)
+def test_a_scenario_value_fitting_neither_number_nor_flag_is_one_error(
+    app, module_copy, old, new, field
+):
+    replace_in(module_copy / "scenarios" / "call.yaml", old, new)
+    error = refused(app, module_copy, "scenarios/call.yaml", field, "")
+    assert error.message.startswith("expected a number without quotes (e.g. 1.5) or true or false")
+
+
+def test_empty_plain_texts_and_repeated_professions_are_refused(app, module_copy):
+    manifest = module_copy / "module.yaml"
+    replace_in(manifest, "    author: United Nations Office on Drugs and Crime", '    author: " "')
+    refused(app, module_copy, "module.yaml", "references[0].author", "empty text")
+    replace_in(manifest, '    author: " "', "    author: UNODC")
+    replace_in(
+        manifest, "audience: [police, judge, prosecutor]", "audience: [police, judge, police]"
+    )
+    refused(app, module_copy, "module.yaml", "audience", "listed more than once: police")
+
+
+def test_a_completion_rule_that_requires_nothing_is_refused(app, module_copy):
+    manifest = module_copy / "module.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    start = text.index("completion:")
+    end = text.index("\n\n", start)
+    manifest.write_text(text[:start] + "completion:\n  lessons: []" + text[end:], encoding="utf-8")
+    refused(app, module_copy, "module.yaml", "completion", "the rule requires nothing")
+
+
+def test_a_lesson_required_twice_is_refused(app, module_copy):
+    replace_in(
+        module_copy / "module.yaml",
+        "  lessons: [intro, at-the-scene]",
+        "  lessons: [intro, intro]",
+    )
+    refused(app, module_copy, "module.yaml", "completion.lessons", "id 'intro' is used 2 times")
+
+
+def test_a_huge_lesson_is_refused_before_it_is_read(app, module_copy):
+    lesson = module_copy / "lessons" / "01-intro.en.md"
+    with lesson.open("a", encoding="utf-8") as out:
+        for _ in range(20_000):
+            out.write("word " * 200 + "\n\n")
+    started = time.monotonic()
+    error = refused(app, module_copy, "lessons/01-intro.en.md", "", "the file is 19.1 MB")
+    assert time.monotonic() - started < 10
+    assert "more than the limit of 1 MB for a text file of a module" in error.message
+
+
+def test_a_quiz_file_over_the_limit_is_refused(app, module_copy):
+    quiz = module_copy / "quizzes" / "check.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8") + "#" * (1024 * 1024) + "\n")
+    error = refused(app, module_copy, "quizzes/check.yaml", "", "the file is 1 MB, more than")
+    assert error.message.endswith("limit of 1 MB for a text file of a module; split it")
+
+
+def test_a_module_over_the_total_limit_is_refused_before_anything_is_read(
+    app, module_copy, monkeypatch
+):
+    # The real limit is 50 MB; a lower one spares the test writing that much.
+    monkeypatch.setattr(validate, "MAX_MODULE_BYTES", 60_000)
+    (module_copy / "images" / "scan.png").write_bytes(b"\x89PNG" + b"0" * 70_000)
+    error = only_error(module_copy)
+    assert error.file.endswith("example-module")
+    assert error.message.startswith("the module's files add up to 0.1 MB, more than the limit")
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(module_copy)])
+    assert result.exit_code == 1 and "the module's files add up to" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 0
+
+
+def test_two_folders_with_the_same_slug_are_both_refused(app, module_copy, tmp_path):
+    twin = tmp_path / "elsewhere" / module_copy.name
+    shutil.copytree(module_copy, twin)
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(module_copy), str(twin)])
+    assert result.exit_code == 1
+    assert result.output.count("another module folder has the same slug 'example-module'") == 2
+    assert "2 module(s): 0 stored or unchanged, 2 refused." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 0
+    same = app.test_cli_runner().invoke(
+        args=["modules", "validate", str(module_copy), str(module_copy)]
+    )
+    assert same.exit_code == 0 and "1 module(s) checked, 0 failed." in same.output

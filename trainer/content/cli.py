@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from trainer import audit
 from trainer.content.stats import module_stats
 from trainer.content.sync import module_folders, sync_modules
-from trainer.content.validate import load_module
+from trainer.content.validate import load_modules
 from trainer.extensions import db
 
 modules_cli = AppGroup("modules", help="Validate, sync and count content modules.")
@@ -28,16 +28,16 @@ def _folders(paths: tuple[str, ...]) -> list[Path]:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False))
 def validate_command(strict, paths):
     """Check modules (default: every module in modules/); report every error and warning."""
-    folders = _folders(paths)
-    failed = 0
-    for folder in folders:
-        result = load_module(folder)
+    checked = failed = 0
+    for result in load_modules(_folders(paths)):
+        folder = result.folder
+        checked += 1
         errors, warnings = result.errors, result.warnings
         failed += bool(errors) or (strict and bool(warnings))
         for problem in [*errors, *warnings]:
             click.echo(str(problem), err=True)
         click.echo(f"{folder.name}: {_verdict(len(errors), len(warnings))}")
-    click.echo(f"{len(folders)} module(s) checked, {failed} failed{' (strict)' if strict else ''}.")
+    click.echo(f"{checked} module(s) checked, {failed} failed{' (strict)' if strict else ''}.")
     sys.exit(1 if failed else 0)
 
 
@@ -75,10 +75,9 @@ def sync_command(paths):
 def stats_command(as_json, paths):
     """Lessons, questions by type, scenarios, decision nodes, words and references."""
     stats, failed = [], []
-    for folder in _folders(paths):
-        result = load_module(folder)
+    for result in load_modules(_folders(paths)):
         if result.package is None:
-            failed.append(folder.name)
+            failed.append(result.folder.name)
         else:
             stats.append(module_stats(result.package))
     if as_json:

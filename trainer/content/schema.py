@@ -1,16 +1,100 @@
 """The module format, as pydantic models: the one definition that the validator, sync and
 tests share. modules/README.md documents it for authors."""
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic import Strict as StrictType
 
 from trainer.models.users import Profession
 
 SCHEMA_VERSION = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+# Numbers and flags as YAML writes them, nothing converted: "80" (text in quotes), `yes`,
+# `true` for a number or `10.0` for a whole number are errors, not 80, True, 1 and 10. Stored
+# versions keep these types in their JSON, so they read back the same.
+Whole = Annotated[int, StrictType()]
+Number = Annotated[float, StrictType()]  # a whole number is a number too
+Flag = Annotated[bool, StrictType()]
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value):
+    """A date as YAML reads `2025-01-01` (or the same in quotes, as stored JSON holds it):
+    not a date with a time, nor a number pydantic would read as seconds since 1970."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and ISO_DAY.match(value):
+        return value
+    raise ValueError(f"expected a date written YYYY-MM-DD, e.g. 2025-01-01; got {shown(value)}")
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _range_text(low: float, high: float | None, above: bool) -> str:
+    if high is None:
+        return f"above {low:g}" if above else f"of {low:g} or more"
+    return f"above {low:g}, up to {high:g}" if above else f"from {low:g} to {high:g}"
+
+
+def whole(low: int, high: int | None = None):
+    """A whole number within low..high, written as one: not "10", 10.0 or true."""
+    expected = f"expected a whole number {_range_text(low, high, False)}, without quotes"
+
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{expected}; got {shown(value)}")
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"{expected}; got {value}")
+        return value
+
+    return Annotated[int, BeforeValidator(check)]
+
+
+def number(low: float, high: float | None = None, above: bool = False):
+    """A number (decimals allowed) within low..high, or above low: not "1.5" nor true."""
+    expected = f"expected a number {_range_text(low, high, above)}, without quotes"
+
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{expected}; got {shown(value)}")
+        fits = value > low if above else value >= low
+        if not fits or (high is not None and not value <= high) or value != value:
+            raise ValueError(f"{expected}; got {value:g}")
+        return value
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+def shown(value) -> str:
+    """A value as the author wrote it in YAML, for a message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, str):
+        return f"the text '{value if len(value) <= 40 else value[:40] + '...'}'"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 NODE_TYPES = ("narrative", "decision", "ruling", "ending")
 QUESTION_TYPES = (
     "single_choice",
@@ -50,7 +134,7 @@ class Reference(Strict):
     id: Ident
     title: str
     author: str
-    year: int = Field(ge=1800, le=2100)
+    year: whole(1800, 2100)
     url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     note: Text | None = None
 
@@ -64,7 +148,7 @@ class LessonEntry(Strict):
     id: Ident
     file: str = Field(pattern=r"^[A-Za-z0-9_./-]+$")
     title: Text
-    minutes: int = Field(default=10, ge=1, le=240)
+    minutes: whole(1, 240) = 10
     content_warning: Text | None = None
 
 
@@ -77,7 +161,7 @@ class PartEntry(Strict):
 
 class QuizRequirement(Strict):
     id: Ident
-    pass_mark: int | None = Field(default=None, ge=0, le=100)
+    pass_mark: whole(0, 100) | None = None
 
 
 class CompletionRule(Strict):
@@ -87,15 +171,15 @@ class CompletionRule(Strict):
 
 
 class ModuleMeta(Strict):
-    schema_version: int
+    schema_version: Whole
     slug: Ident
     title: Text
     summary: Text
     audience: list[Profession] = Field(min_length=1)
-    estimated_minutes: int = Field(ge=1, le=6000)
-    credit_hours: float = Field(ge=0, le=200)
-    certificate: bool = False
-    law_as_of: date | None = None
+    estimated_minutes: whole(1, 6000)
+    credit_hours: number(0, 200)
+    certificate: Flag = False
+    law_as_of: Day | None = None
     lessons: list[LessonEntry] = Field(min_length=1)
     quizzes: list[PartEntry] = []
     scenarios: list[PartEntry] = []
@@ -110,14 +194,14 @@ class ModuleMeta(Strict):
 class Option(Strict):
     id: Ident
     text: Text
-    correct: bool = False
+    correct: Flag = False
     feedback: Text | None = None
 
 
 class QuestionBase(Strict):
     id: Ident
     text: Text
-    points: float = Field(default=1, gt=0, le=100)
+    points: number(0, 100, above=True) = 1
     explanation: Text | None = None
     reference: Ident | None = None
 
@@ -129,7 +213,7 @@ class ChoiceQuestion(QuestionBase):
 
 class TrueFalseQuestion(QuestionBase):
     type: Literal["true_false"]
-    answer: bool
+    answer: Flag
     feedback_true: Text | None = None
     feedback_false: Text | None = None
 
@@ -157,8 +241,8 @@ class OrderingQuestion(QuestionBase):
 
 class NumericQuestion(QuestionBase):
     type: Literal["numeric"]
-    answer: float
-    tolerance: float = Field(default=0, ge=0)
+    answer: Number
+    tolerance: number(0) = 0
     unit: Text | None = None
 
 
@@ -194,7 +278,7 @@ class QuizSection(Strict):
 
     id: Ident
     title: Text | None = None
-    draw: int | None = Field(default=None, ge=1, description="None: every question of it")
+    draw: whole(1) | None = None  # None: every question of the section
     questions: list[Ident] = Field(min_length=1)
 
 
@@ -204,12 +288,12 @@ SHOW_ANSWERS = ("after_submit", "after_pass", "after_last_attempt", "never")
 class Quiz(Strict):
     id: Ident
     title: Text
-    pass_mark: int = Field(default=80, ge=0, le=100)
-    attempts: int | None = Field(default=None, ge=1, description="None: unlimited")
-    draw: int | None = Field(default=None, ge=1, description="questions drawn from the pool")
-    shuffle_questions: bool = False
-    shuffle_options: bool = False
-    time_limit_minutes: int | None = Field(default=None, ge=1, le=600)
+    pass_mark: whole(0, 100) = 80
+    attempts: whole(1) | None = None  # None: unlimited
+    draw: whole(1) | None = None  # questions drawn from the pool; None: all
+    shuffle_questions: Flag = False
+    shuffle_options: Flag = False
+    time_limit_minutes: whole(1, 600) | None = None
     show_answers: Literal["after_submit", "after_pass", "after_last_attempt", "never"] = (
         "after_submit"
     )
@@ -239,7 +323,7 @@ class Party(Strict):
 class Condition(Strict):
     var: Ident
     op: Comparison = "=="
-    value: float | bool
+    value: Number | Flag
 
 
 class CaseDocument(Strict):
@@ -264,7 +348,7 @@ class Variable(Strict):
 
     id: Ident
     type: Literal["number", "flag"]
-    initial: float | bool = 0
+    initial: Number | Flag = 0
     label: Text | None = None
 
 
@@ -279,8 +363,8 @@ class Effect(Strict):
     """Set a variable, or add to a number."""
 
     var: Ident
-    set: float | bool | None = None
-    add: float | None = None
+    set: Number | Flag | None = None
+    add: Number | None = None
 
 
 class Choice(Strict):
@@ -289,17 +373,17 @@ class Choice(Strict):
     next: Ident
     when: list[Condition] = []  # all must hold for the choice to be offered
     effects: list[Effect] = []
-    scores: dict[Ident, float] = {}  # rubric dimension -> points
+    scores: dict[Ident, Number] = {}  # rubric dimension -> points
     feedback: Text
     reference: Ident | None = None
-    expert: bool = False  # on the path an experienced professional would take
-    points_once: bool = False  # in a loop: scores only the first time a run takes it
+    expert: Flag = False  # on the path an experienced professional would take
+    points_once: Flag = False  # in a loop: scores only the first time a run takes it
 
 
 class RulingOption(Strict):
     id: Ident
     text: Text
-    scores: dict[Ident, float] = {}
+    scores: dict[Ident, Number] = {}
     feedback: Text | None = None
     reference: Ident | None = None
 
@@ -307,9 +391,9 @@ class RulingOption(Strict):
 class NumericBand(Strict):
     """Scores a numeric ruling value in [min, max]."""
 
-    min: float
-    max: float
-    scores: dict[Ident, float] = {}
+    min: Number
+    max: Number
+    scores: dict[Ident, Number] = {}
     feedback: Text | None = None
     reference: Ident | None = None
 
@@ -319,13 +403,13 @@ class RulingField(Strict):
     label: Text
     kind: Literal["choice", "number"]
     options: list[RulingOption] = []  # for kind: choice
-    min: float | None = None  # for kind: number
-    max: float | None = None
-    step: float = 1
+    min: Number | None = None  # for kind: number
+    max: Number | None = None
+    step: Number = 1
     unit: Text | None = None
     bands: list[NumericBand] = []
-    expert: str | float | None = None  # the expert's option id or value
-    shuffle: bool = True  # options shown in an order of the run's own; false for a scale
+    expert: str | Number | None = None  # the expert's option id or value
+    shuffle: Flag = True  # options shown in an order of the run's own; false for a scale
 
 
 class Debrief(Strict):
@@ -349,7 +433,7 @@ class DecisionNode(Strict):
     title: Text | None = None
     text: Text
     choices: list[Choice] = Field(min_length=2)
-    shuffle: bool = True  # choices shown in an order of the run's own; false for a scale
+    shuffle: Flag = True  # choices shown in an order of the run's own; false for a scale
 
 
 class RulingNode(Strict):
@@ -359,8 +443,8 @@ class RulingNode(Strict):
     text: Text
     fields: list[RulingField] = Field(min_length=1)
     next: Ident
-    shuffle: bool = True  # false: every field's options in the written order
-    points_once: bool = False  # in a loop: scores only the first time a run gives it
+    shuffle: Flag = True  # false: every field's options in the written order
+    points_once: Flag = False  # in a loop: scores only the first time a run gives it
 
 
 class EndingNode(Strict):
@@ -414,4 +498,4 @@ class Scenario(Strict):
     start: Ident
     nodes: list[ScenarioNode] = Field(min_length=2)
     # The checker follows a run through any one node at most this many times.
-    loop_limit: int = Field(default=5, ge=1, le=50)
+    loop_limit: whole(1, 50) = 5

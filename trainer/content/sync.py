@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from trainer.content.validate import ContentError, ModulePackage, load_module
+from trainer.content.validate import ContentError, ModulePackage, load_modules
 from trainer.extensions import db
 from trainer.models import Module, ModuleAsset, ModuleVersion
 
@@ -31,13 +31,12 @@ def module_folders(root: Path) -> list[Path]:
 def sync_modules(folders: list[Path]) -> list[SyncOutcome]:
     """Each module is stored on its own: one that fails validation leaves the others alone."""
     outcomes = []
-    for folder in folders:
-        result = load_module(folder)
+    for result in load_modules(folders):
         if result.package is None:
-            outcomes.append(SyncOutcome(folder, "invalid", errors=result.errors))
+            outcomes.append(SyncOutcome(result.folder, "invalid", errors=result.errors))
             continue
         with db.session.begin_nested():
-            outcomes.append(store_package(folder, result.package))
+            outcomes.append(store_package(result.folder, result.package))
     return outcomes
 
 

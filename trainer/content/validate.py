@@ -6,8 +6,10 @@
 import hashlib
 import mimetypes
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -27,11 +29,18 @@ from trainer.content.schema import (
     Quiz,
     Reference,
     Scenario,
+    shown,
 )
 from trainer.content.validate_imports import check_imports
 from trainer.content.validate_scenario import check_scenario
 
 MAX_ASSET_BYTES = 5 * 1024 * 1024
+# Limits checked before anything is read: the largest shipped text file is about 160 KB, the
+# largest module about 0.8 MB. A 20 MB lesson took minutes to validate and render.
+MAX_TEXT_BYTES = 1024 * 1024  # each module.yaml, lesson, quiz and scenario file
+MAX_MODULE_BYTES = 50 * 1024 * 1024  # every file of the module folder together, images included
+# `law_as_of` is when the legal content was last checked: not before the codes it checks.
+EARLIEST_LAW_AS_OF = date(1990, 1, 1)
 RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 # libyaml's safe loader where PyYAML was built with it: twenty times faster than the pure-Python
@@ -101,10 +110,24 @@ class _Checker:
     def warn(self, path: Path, field_path: str, message: str, line: int | None = None) -> None:
         self.warnings.append(ContentError(self.shown(path), field_path, message, line, True))
 
+    def too_big(self, path: Path) -> bool:
+        """Report a text file above MAX_TEXT_BYTES, before anything reads it."""
+        size = path.stat().st_size
+        if size <= MAX_TEXT_BYTES:
+            return False
+        message = (
+            f"the file is {megabytes(size)}, more than the limit of "
+            f"{megabytes(MAX_TEXT_BYTES)} for a text file of a module; split it"
+        )
+        self.error(path, "", message)
+        return True
+
     def read_yaml(self, path: Path):
         """(data, node tree) or (None, None) after reporting why."""
         if not path.is_file():
             self.error(path, "", "file not found")
+            return None, None
+        if self.too_big(path):
             return None, None
         try:
             text = path.read_text(encoding="utf-8")
@@ -162,10 +185,8 @@ class _Checker:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            for err in exc.errors():
-                # Drop the union tags pydantic puts in the path (questions[3].essay.text).
-                loc = [p for p in err["loc"] if p not in QUESTION_TYPES + NODE_TYPES]
-                self.error(path, dotted(loc), friendly(err, loc), line_of(nodes, loc))
+            for loc, errs in grouped(exc.errors()):
+                self.error(path, dotted(loc), friendly(errs, loc), line_of(nodes, loc))
             return None
 
     def duplicates(self, path: Path, where: str, ids: list[str]) -> None:
@@ -174,16 +195,49 @@ class _Checker:
                 self.error(path, where, f"id '{ident}' is used {count} times; ids must be unique")
 
 
+def load_modules(folders: Iterable[Path]) -> Iterator[LoadResult]:
+    """load_module for each folder, one at a time; folders that share a name (the slug) are
+    refused, all of them: each would be stored as a new version of the same module."""
+    folders = list(dict.fromkeys(Path(f).resolve() for f in folders))
+    by_name: dict[str, list[Path]] = {}
+    for folder in folders:
+        by_name.setdefault(folder.name, []).append(folder)
+    for folder in folders:
+        result = load_module(folder)
+        others = [other for other in by_name[folder.name] if other != folder]
+        if others:
+            check = _Checker(folder)
+            message = (
+                f"another module folder has the same slug '{folder.name}': "
+                f"{', '.join(check.shown(o) for o in others)}; each module needs a slug of its own"
+            )
+            check.error(folder / "module.yaml", "slug", message)
+            result.errors.extend(check.errors)
+            result.package = None
+        yield result
+
+
 def load_module(folder: Path) -> LoadResult:
     folder = Path(folder)
     check = _Checker(folder)
     result = LoadResult(folder)
     manifest = folder / "module.yaml"
+    size = module_size(folder)
+    if size > MAX_MODULE_BYTES:
+        message = (
+            f"the module's files add up to {megabytes(size)}, more than the limit of "
+            f"{megabytes(MAX_MODULE_BYTES)} for a module"
+        )
+        check.error(folder, "", message)
+        result.errors = check.errors
+        return result
     data, nodes = check.read_yaml(manifest)
     if nodes is None:  # unreadable: reported
         result.errors = check.errors
         return result
     version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, bool):  # true is no version: the schema reports what is expected
+        version = None
     if isinstance(version, int) and version > SCHEMA_VERSION:
         check.error(
             manifest,
@@ -195,7 +249,11 @@ def load_module(folder: Path) -> LoadResult:
         result.errors = check.errors
         return result
     if version != SCHEMA_VERSION and isinstance(version, int):
-        check.error(manifest, "schema_version", f"unknown format version {version}")
+        message = (
+            f"unknown format version {version}; this Trainer understands version "
+            f"{SCHEMA_VERSION} (write `schema_version: {SCHEMA_VERSION}`)"
+        )
+        check.error(manifest, "schema_version", message, line_of(nodes, ["schema_version"]))
     meta = check.parse(ModuleMeta, data, nodes, manifest)
     # With a broken manifest, still check every lesson, quiz and scenario it names.
     outline = meta or lenient_outline(data)
@@ -210,6 +268,7 @@ def load_module(folder: Path) -> LoadResult:
     check_imports(check, outline, scenarios)
     if meta is not None:
         _check_manifest_ids(check, meta, manifest, nodes)
+        _check_manifest_values(check, meta, manifest, nodes)
 
     result.errors, result.warnings = check.errors, check.warnings
     if not check.errors:
@@ -278,6 +337,40 @@ def _check_manifest_ids(check: _Checker, meta: ModuleMeta, manifest: Path, nodes
         check.error(
             manifest, "credit_hours", "a module that issues certificates needs credit hours"
         )
+    for name in ("lessons", "scenarios"):
+        listed = getattr(rule, name)
+        if listed != "all":
+            check.duplicates(manifest, f"completion.{name}", list(listed))
+    check.duplicates(manifest, "completion.quizzes", [q.id for q in rule.quizzes])
+    if rule.lessons == [] and not rule.quizzes and not rule.scenarios:
+        message = (
+            "the rule requires nothing, so a learner would complete the module without "
+            "opening it; list a lesson, quiz or scenario, or write `lessons: all`"
+        )
+        check.error(manifest, "completion", message, line_of(nodes, ["completion"]))
+
+
+def _check_manifest_values(check: _Checker, meta: ModuleMeta, manifest: Path, nodes) -> None:
+    """What the schema's types let through but makes no sense: a date no one checked the law
+    on, a source without a title, a profession listed twice."""
+    if meta.law_as_of is not None:
+        latest = date.today() + timedelta(days=365)
+        if not EARLIEST_LAW_AS_OF <= meta.law_as_of <= latest:
+            message = (
+                f"{meta.law_as_of.isoformat()} is not a plausible date of the last legal check; "
+                f"write a date from {EARLIEST_LAW_AS_OF.isoformat()} to {latest.isoformat()} "
+                "(a year from today)"
+            )
+            check.error(manifest, "law_as_of", message, line_of(nodes, ["law_as_of"]))
+    for i, reference in enumerate(meta.references):
+        for name in ("title", "author"):
+            if not getattr(reference, name).strip():
+                where = ["references", i, name]
+                check.error(manifest, dotted(where), "empty text", line_of(nodes, where))
+    twice = sorted(p.value for p, count in Counter(meta.audience).items() if count > 1)
+    if twice:
+        message = f"listed more than once: {', '.join(twice)}"
+        check.error(manifest, "audience", message, line_of(nodes, ["audience"]))
 
 
 def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, nodes) -> dict:
@@ -294,6 +387,8 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
                     f"{LANG_NAMES[lang]} text {lesson.file}.{lang}.md not found",
                     line_of(nodes, ["lessons", i, "file"]),
                 )
+                continue
+            if check.too_big(path):
                 continue
             try:
                 source = path.read_text(encoding="utf-8")
@@ -399,11 +494,23 @@ def _check_quiz(check: _Checker, meta: ModuleMeta | Outline, quiz: Quiz, path: P
                 check.error(
                     path, options, "needs at least one correct option", line_of(nodes, where)
                 )
+        if question.type == "short_text":
+            _check_accepted(check, question, where, path, nodes)
         for name in ("pairs", "items"):
             if hasattr(question, name):
                 check.duplicates(
                     path, dotted([*where, name]), [x.id for x in getattr(question, name)]
                 )
+
+
+def _check_accepted(check: _Checker, question, where: list, path: Path, nodes) -> None:
+    """A blank accepted answer would give the points for an answer left blank."""
+    for lang in LANGS:
+        for j, answer in enumerate(getattr(question.accepted, lang)):
+            if not answer.strip():
+                loc = [*where, "accepted", lang, j]
+                message = "an empty accepted answer would count a blank answer as correct"
+                check.error(path, dotted(loc), message, line_of(nodes, loc))
 
 
 def _check_sections(check: _Checker, quiz: Quiz, path: Path, nodes) -> None:
@@ -437,6 +544,20 @@ def _check_sections(check: _Checker, quiz: Quiz, path: Path, nodes) -> None:
         check.error(path, "draw", message, line_of(nodes, ["draw"]))
 
 
+def module_size(folder: Path) -> int:
+    """Bytes of the files content_hash reads (hidden ones are not part of the module)."""
+    total = 0
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
+            total += path.stat().st_size
+    return total
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
 def content_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -447,7 +568,41 @@ def content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def friendly(err: dict, loc: list) -> str:
+# The union members pydantic names in an error's path (questions[3].essay.text, value.float).
+UNION_TAGS = {*QUESTION_TYPES, *NODE_TYPES, "float", "bool", "str", "int"}
+EXPECTED = {
+    "int_type": "a whole number without quotes (e.g. 10)",
+    "float_type": "a number without quotes (e.g. 1.5)",
+    "bool_type": "true or false",
+    "string_type": "text",
+}
+
+
+def grouped(errors: list[dict]) -> list[tuple[list, list[dict]]]:
+    """pydantic's errors by field path, union tags dropped: a value that fits no member of
+    `number | flag` is one problem, not one per member."""
+    groups: dict[tuple, list[dict]] = {}
+    for err in errors:
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in UNION_TAGS)]
+        groups.setdefault(tuple(loc), []).append(err)
+    return [(list(loc), errs) for loc, errs in groups.items()]
+
+
+def friendly(errs: list[dict], loc: list) -> str:
+    types = [err["type"] for err in errs]
+    if all(kind in EXPECTED for kind in types):
+        got = shown(errs[0]["input"])
+        if loc == ["schema_version"]:
+            return (
+                f"expected the format version as a whole number without quotes; this Trainer "
+                f"understands version {SCHEMA_VERSION} (write `schema_version: "
+                f"{SCHEMA_VERSION}`); got {got}"
+            )
+        return f"expected {' or '.join(EXPECTED[kind] for kind in types)}; got {got}"
+    return "; ".join(dict.fromkeys(one_message(err, loc) for err in errs))
+
+
+def one_message(err: dict, loc: list) -> str:
     last = loc[-1] if loc else None
     kind = err["type"]
     if last in LANG_NAMES and kind == "missing":
@@ -458,8 +613,14 @@ def friendly(err: dict, loc: list) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field (check the spelling)"
+    if kind == "union_tag_invalid" and "nodes" in loc:
+        return f"unknown node type; use one of: {', '.join(NODE_TYPES)}"
     if kind == "union_tag_invalid":
         return f"unknown question type; use one of: {', '.join(QUESTION_TYPES)}"
     if kind == "string_pattern_mismatch" and last in ("id", "slug"):
         return "ids use lower-case Latin letters, digits and hyphens (e.g. night-call)"
+    if kind == "value_error":
+        return str(err["ctx"]["error"])
+    if kind in EXPECTED:
+        return f"expected {EXPECTED[kind]}; got {shown(err['input'])}"
     return err["msg"]
