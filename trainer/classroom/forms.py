@@ -9,9 +9,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from trainer.forms import Form
 from trainer.learning.classroom import GUEST_NAME_MAX, MAJORITY, TRAINER
 from trainer.models.users import PROFESSION_LABELS
+from trainer.submissions import OneSubmission
 
 
-class StartForm(Form):
+class StartForm(OneSubmission, Form):
     """A trainer starts a live session of a scenario; `cohort` 0 is "anyone with the code"."""
 
     cohort = SelectField(_l("Who may join"), coerce=int, validate_choice=True)

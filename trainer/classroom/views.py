@@ -54,6 +54,7 @@ from trainer.models import (
 from trainer.models.classroom import Phase
 from trainer.policy import authorize, can, require
 from trainer.scenarios.forms import RULING_ERRORS
+from trainer.submissions import NO_STORE, token_of
 
 SEATS = "class_seats"  # in the signed session cookie: {session id: participant id}
 GUESTS = "class_guests"  # {session id: a guest's token}
@@ -205,13 +206,13 @@ def start():
                 cohort,
                 bool(form.allow_guests.data),
                 bool(form.counts_progress.data),
+                token_of(form),  # sent twice, the form finds the session it started
             )
             db.session.commit()
             return redirect(url_for(".control", code=live.code), 303)
     status = 400 if form.errors else 200
-    return render_template(
-        "classroom/start.html", form=form, module=module, scenario=scenario
-    ), status
+    html = render_template("classroom/start.html", form=form, module=module, scenario=scenario)
+    return html, status, NO_STORE
 
 
 def cohort_version(module, cohort: Cohort | None, scenario_id: str) -> ModuleVersion:

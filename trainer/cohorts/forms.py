@@ -18,6 +18,7 @@ from trainer.forms import Form, InviteLimitsForm
 from trainer.learning.dashboard import FAILED_TWICE, OVERDUE
 from trainer.models import Profession, Status
 from trainer.models.users import PROFESSION_LABELS
+from trainer.submissions import OneSubmission
 
 STATUS_LABELS = {
     Status.NOT_STARTED: _l("Not started"),
@@ -35,7 +36,7 @@ SUMMARY_LABELS = {
 }
 
 
-class CohortForm(Form):
+class CohortForm(OneSubmission, Form):
     name = StringField(
         _l("Name of the cohort"),
         validators=[
@@ -95,7 +96,7 @@ class RosterConfirmForm(Form):
     payload = HiddenField(validators=[DataRequired()])
 
 
-class CohortInviteForm(InviteLimitsForm):
+class CohortInviteForm(OneSubmission, InviteLimitsForm):
     """An invite that registers people straight into the cohort."""
 
 

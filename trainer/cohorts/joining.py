@@ -32,6 +32,7 @@ from trainer.models import Cohort, Profession
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS
 from trainer.policy import authorize, can, require
+from trainer.submissions import NO_STORE, token_of
 
 # The preview carries the uploaded file to the confirm step in a hidden field, compressed and
 # signed with the app's SECRET_KEY (salted per cohort and trainer): nothing is stored before
@@ -175,11 +176,13 @@ def invites(cohort_id: int):
     if form.is_submitted():
         authorize("cohorts.change", cohort)
     if form.validate_on_submit():
-        invite = create_cohort_invite(cohort, form.days.data, form.max_uses.data, current_user)
+        invite = create_cohort_invite(
+            cohort, form.days.data, form.max_uses.data, current_user, token_of(form)
+        )  # sent twice, the form finds the code it made
         db.session.commit()
         flash(_("Invite code %(code)s created.", code=invite.code), "success")
         return redirect(url_for("cohorts.invites", cohort_id=cohort.id))
-    return render_template(
+    page = render_template(
         "cohorts/invites.html",
         cohort=cohort,
         form=form,
@@ -187,6 +190,7 @@ def invites(cohort_id: int):
         now=utcnow(),
         professions=[str(PROFESSION_LABELS[p]) for p in cohort_professions(cohort)],
     )
+    return page, NO_STORE
 
 
 def cohort_professions(cohort: Cohort) -> list[Profession]:

@@ -17,6 +17,7 @@ from trainer.models import (
     User,
 )
 from trainer.models.types import utcnow
+from trainer.submissions import made_once
 
 
 class CohortError(Exception):
@@ -51,6 +52,17 @@ def save_cohort(cohort: Cohort, data: CohortData, acting: User) -> Cohort:
         db.session.add(cohort)
     db.session.flush()
     return cohort
+
+
+def create_cohort(data: CohortData, acting: User, submission: str | None = None) -> Cohort:
+    """A new cohort, once per submitted form: the same form sent again (token `submission`)
+    finds the cohort it made (trainer.submissions)."""
+    return made_once(
+        Cohort,
+        submission,
+        lambda cohort: cohort.created_by_id == acting.id,
+        lambda token: save_cohort(Cohort(submission_token=token), data, acting),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,17 +116,30 @@ def remove_member(member: CohortMember, now: datetime | None = None) -> None:
     db.session.flush()
 
 
-def create_cohort_invite(cohort: Cohort, days: int, max_uses: int, acting: User) -> InviteCode:
+def create_cohort_invite(
+    cohort: Cohort, days: int, max_uses: int, acting: User, submission: str | None = None
+) -> InviteCode:
     """A learner invite that enrols whoever registers with it in the cohort; they register
-    with one of the cohort's professions (trainer.accounts.invite_professions)."""
-    invite = InviteCode(
-        role=Role.LEARNER,
-        profession=None,
-        expires_at=utcnow() + timedelta(days=days),
-        max_uses=max_uses,
-        created_by_id=acting.id,
-        cohort_id=cohort.id,
+    with one of the cohort's professions (trainer.accounts.invite_professions). Once per
+    submitted form: the same form sent again (token `submission`) finds the code it made."""
+
+    def make(token: str | None) -> InviteCode:
+        invite = InviteCode(
+            role=Role.LEARNER,
+            profession=None,
+            expires_at=utcnow() + timedelta(days=days),
+            max_uses=max_uses,
+            created_by_id=acting.id,
+            cohort_id=cohort.id,
+            submission_token=token,
+        )
+        db.session.add(invite)
+        db.session.flush()
+        return invite
+
+    return made_once(
+        InviteCode,
+        submission,
+        lambda invite: invite.cohort_id == cohort.id and invite.created_by_id == acting.id,
+        make,
     )
-    db.session.add(invite)
-    db.session.flush()
-    return invite

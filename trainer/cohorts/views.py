@@ -38,6 +38,7 @@ from trainer.cohorts.operations import (
     CohortData,
     CohortError,
     assign_module,
+    create_cohort,
     due_in_past,
     remove_member,
     save_cohort,
@@ -55,6 +56,7 @@ from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS, fold_for_search
 from trainer.policy import authorize, require
+from trainer.submissions import NO_STORE, token_of
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -106,11 +108,14 @@ def edit_form(cohort: Cohort):
             form.trainer_ids.data or [],
             form.professions.data,
         )
-        save_cohort(cohort, data, current_user)
+        if cohort.id is None:  # sent twice, the form finds the cohort it made
+            cohort = create_cohort(data, current_user, token_of(form))
+        else:
+            save_cohort(cohort, data, current_user)
         db.session.commit()
         flash(_("Cohort “%(name)s” saved.", name=cohort.name), "success")
         return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
-    return render_template("cohorts/edit.html", form=form, cohort=cohort)
+    return render_template("cohorts/edit.html", form=form, cohort=cohort), NO_STORE
 
 
 # Dashboard ---------------------------------------------------------------------------------
@@ -186,8 +191,8 @@ def dashboard_page(cohort_id: int):
     filters = read_filters(request.args)
     assignments = queries.cohort_assignments(cohort.id)
     view = dashboard_view(filters, assignments)
-    counts = queries.dashboard_counts(cohort.id, view)
-    learners, matches = queries.dashboard_rows(cohort.id, view)
+    found = queries.dashboard_page(cohort.id, view)
+    counts, learners, matches = found.counts, found.rows, found.matches
     progress = queries.progress_of(cohort.id, [learner.id for learner in learners])
     chosen = next((a for a in assignments if a.id == filters.chart.data), None)
     chosen = chosen or (assignments[0] if assignments else None)
@@ -232,7 +237,7 @@ def export_csv(cohort_id: int):
 def export_file(cohort: Cohort, kind: str) -> Response:
     assignments = queries.cohort_assignments(cohort.id)
     view = dashboard_view(read_filters(request.args), assignments, per_page=0)
-    learners, _matches = queries.dashboard_rows(cohort.id, view)
+    learners = queries.dashboard_page(cohort.id, view).rows
     rows = dashboard.build_matrix(
         learners, assignments, queries.cohort_progress(cohort.id), today()
     )

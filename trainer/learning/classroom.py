@@ -59,6 +59,7 @@ from trainer.models import (
 )
 from trainer.models.classroom import Phase, SessionStatus
 from trainer.models.types import utcnow
+from trainer.submissions import made_once
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or off a screen is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -125,33 +126,41 @@ def start_session(
     cohort: Cohort | None = None,
     allow_guests: bool = False,
     counts_progress: bool = False,
+    submission: str | None = None,
 ) -> ClassSession:
     """A new session at the scenario's start, with the variables a new run starts with (an
     importing scenario: its declared defaults; the room has no run to import from). Guests
-    are for sessions open to anyone with the code: a cohort's session is its members' only."""
+    are for sessions open to anyone with the code: a cohort's session is its members' only.
+    Once per submitted form: the same form sent again (token `submission`) finds the session
+    it started (trainer.submissions)."""
     if cohort is not None and allow_guests:
         raise Refused("guests-not-allowed")
-    now = utcnow()
-    session = ClassSession(
-        code=unused_code(),
-        module_version_id=version.id,
-        scenario_id=scenario.id,
-        cohort_id=cohort.id if cohort else None,
-        trainer_id=trainer.id,
-        allow_guests=allow_guests,
-        counts_progress=counts_progress,
-        status=SessionStatus.OPEN,
-        phase=Phase.VOTING,
-        node_id=scenario.start,
-        state=engine.start_variables(scenario),
-        path=[],
-        steps=0,
-        started_at=now,
-        last_activity_at=now,
-    )
-    db.session.add(session)
-    db.session.flush()
-    return session
+
+    def make(token: str | None) -> ClassSession:
+        now = utcnow()
+        session = ClassSession(
+            code=unused_code(),
+            module_version_id=version.id,
+            scenario_id=scenario.id,
+            cohort_id=cohort.id if cohort else None,
+            trainer_id=trainer.id,
+            allow_guests=allow_guests,
+            counts_progress=counts_progress,
+            status=SessionStatus.OPEN,
+            phase=Phase.VOTING,
+            node_id=scenario.start,
+            state=engine.start_variables(scenario),
+            path=[],
+            steps=0,
+            started_at=now,
+            last_activity_at=now,
+            submission_token=token,
+        )
+        db.session.add(session)
+        db.session.flush()
+        return session
+
+    return made_once(ClassSession, submission, lambda found: found.trainer_id == trainer.id, make)
 
 
 def find_session(code: str | None) -> ClassSession | None:

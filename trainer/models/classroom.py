@@ -17,6 +17,7 @@ from trainer.models.content import ModuleVersion
 from trainer.models.scenarios import ScenarioRun
 from trainer.models.types import UTCDateTime, utcnow
 from trainer.models.users import Profession, User, enum_column
+from trainer.submissions import TOKEN_MAX
 
 
 class SessionStatus(enum.StrEnum):
@@ -62,6 +63,8 @@ class ClassSession(db.Model):
     # Bumped by every change of the row: of two trainer clicks at once one fails and runs again
     # (trainer/transactions.py); the status endpoint's ETag.
     row_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The token of the start form: sent again, it finds this session (trainer/submissions.py).
+    submission_token: Mapped[str | None] = mapped_column(String(TOKEN_MAX), unique=True)
 
     version: Mapped[ModuleVersion] = relationship()
     cohort: Mapped[Cohort | None] = relationship()

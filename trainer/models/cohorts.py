@@ -9,6 +9,7 @@ from trainer.extensions import db
 from trainer.models.content import Module, ModuleVersion
 from trainer.models.types import UTCDateTime, utcnow
 from trainer.models.users import Profession, User
+from trainer.submissions import TOKEN_MAX
 
 cohort_trainers = Table(
     "cohort_trainers",
@@ -33,6 +34,9 @@ class Cohort(db.Model):
     professions: Mapped[list[str]] = mapped_column(
         JSON, default=lambda: all_professions(), server_default="[]"
     )
+    # The token of the form that created it: the same form sent again finds this cohort
+    # (trainer/submissions.py).
+    submission_token: Mapped[str | None] = mapped_column(String(TOKEN_MAX), unique=True)
 
     trainers: Mapped[list[User]] = relationship(secondary=cohort_trainers)
     members: Mapped[list["CohortMember"]] = relationship(back_populates="cohort")

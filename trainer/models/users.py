@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from trainer.extensions import db
 from trainer.models.types import UTCDateTime, utcnow
+from trainer.submissions import TOKEN_MAX
 
 EMAIL_MAX = 254
 NAME_MAX = 120
@@ -154,6 +155,9 @@ class InviteCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A cohort invite enrols whoever registers with it in that cohort.
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"))
+    # The token of the form that created it: sent again, the form finds this code
+    # (trainer/submissions.py).
+    submission_token: Mapped[str | None] = mapped_column(String(TOKEN_MAX), unique=True)
 
     created_by: Mapped[User | None] = relationship()
 
