@@ -234,3 +234,38 @@ def test_each_roles_main_pages_fit_a_phone_in_both_languages(live_server, make_u
                 page.get_by_role("button", name=other).click()
                 expect(page.locator("html")).to_have_attribute("lang", "en")
         context.close()
+
+
+def test_the_menu_closes_on_escape_and_on_a_tap_outside(live_server, phone):
+    # trainer/static/js/menu.js; without script the <details> still opens and closes by itself.
+    base = live_server.config["LIVE_URL"]
+    phone.goto(base + "/login")
+    button = phone.locator(".menu > summary")
+    verify = phone.get_by_role("link", name="Проверка сертификата")
+
+    button.click()
+    expect(verify).to_be_in_viewport()
+    phone.keyboard.press("Tab")  # into the open menu
+    expect(phone.locator(".menu .nav a").first).to_be_focused()
+    phone.keyboard.press("Escape")
+    expect(verify).to_be_hidden()
+    expect(button).to_be_focused()  # back on "Menu": Enter opens it again
+    phone.keyboard.press("Enter")
+    expect(verify).to_be_in_viewport()
+
+    phone.locator(".site-footer p").tap()  # outside the menu, on no link or button
+    expect(verify).to_be_hidden()
+    expect(phone).to_have_url(base + "/login")
+
+    button.tap()  # a tap on "Menu" or inside the open menu leaves it to the <details>
+    expect(verify).to_be_in_viewport()
+    phone.locator(".menu .nav").tap(position={"x": 5, "y": 2})
+    expect(verify).to_be_in_viewport()
+    button.tap()
+    expect(verify).to_be_hidden()
+
+    # Escape with the menu closed leaves the focus where it is.
+    email = phone.get_by_label("Электронная почта")
+    email.focus()
+    phone.keyboard.press("Escape")
+    expect(email).to_be_focused()
