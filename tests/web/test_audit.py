@@ -608,3 +608,17 @@ def test_the_orm_refuses_to_change_or_delete_a_row(app, learner):
 
 def test_action_labels_cover_every_action():
     assert set(audit.ACTION_LABELS) == set(audit.Action)
+
+
+def test_the_date_filters_speak_the_readers_language(app, admin):
+    client = signed_in(app, admin)
+    ru = {"Accept-Language": "ru"}
+    page = client.get("/admin/audit", query_string={"date_from": "1999-12-31"}, headers=ru).text
+    # CLDR's Russian dates, with a narrow no-break space before "г."; one period at the end.
+    assert "<p>Укажите дату с 1 янв. 2000\u202fг. по 31 дек. 2999\u202fг.</p>" in page
+    assert "2000-01-01" not in page and "2999-12-31" not in page
+    assert '<label for="date_from">С</label>' in page and '<label for="date_to">По</label>' in page
+    page = client.get("/admin/audit", query_string={"date_to": "31.12.2026"}, headers=ru).text
+    assert "Неверное значение даты." in page  # WTForms' own message, in Russian too
+    english = client.get("/admin/audit", query_string={"date_to": "3000-01-01"}, headers=EN).text
+    assert "Enter a date from Jan 1, 2000 to Dec 31, 2999." in english

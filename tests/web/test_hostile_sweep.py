@@ -43,7 +43,7 @@ def test_audit_dates_at_the_ends_of_the_calendar_are_a_message(client, admin, na
     sign_in(client, admin)
     response = client.get("/admin/audit", query_string={name: day}, headers=EN)
     assert response.status_code == 200
-    assert "Between 2000-01-01 and 2999-12-31." in response.text
+    assert "Enter a date from Jan 1, 2000 to Dec 31, 2999." in response.text
     assert "entries found" in response.text or "entry found" in response.text
 
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
@@ -52,8 +52,13 @@ AUDIT_LAST_DAY = date(2999, 12, 31)
 
 def audit_day(form, field):
     if field.data is not None and not AUDIT_FIRST_DAY <= field.data <= AUDIT_LAST_DAY:
+        # The days as the reader's language writes them, as elsewhere in the app.
         raise ValidationError(
-            gettext("Between %(min)s and %(max)s.", min=AUDIT_FIRST_DAY, max=AUDIT_LAST_DAY)
+            gettext(
+                "Enter a date from %(first)s to %(last)s.",
+                first=format_date(AUDIT_FIRST_DAY),
+                last=format_date(AUDIT_LAST_DAY),
+            )
         )
 
 
