@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, text, true
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from trainer.extensions import db
 from trainer.models import (
@@ -351,17 +351,6 @@ def failed_twice_ids(cohort_id: int) -> Select:
     )
 
 
-def _status_conditions(facts, failed: Select, assigned: int) -> dict:
-    """A learner's standing over all the assignments (dashboard.SUMMARY_STATUSES)."""
-    return {
-        "not_started": facts.c.started == 0,
-        "in_progress": and_(facts.c.started > 0, facts.c.done < assigned),
-        "overdue": facts.c.overdue > 0,
-        "failed_twice": facts.c.user_id.in_(failed),
-        "completed": facts.c.done >= assigned if assigned else false(),
-    }
-
-
 def _scope(view: DashboardView):
     """The profession filter and the name search as one condition (the status filter is
     applied on its own)."""
@@ -373,68 +362,120 @@ def _scope(view: DashboardView):
     return condition
 
 
-def dashboard_counts(cohort_id: int, view: DashboardView) -> dict[str, int]:
-    """How many current members the cohort has ("members"), how many of them the
-    profession filter and search select ("all"), and of those how many are in each summary
-    status: one query."""
+def _learners(cohort_id: int, view: DashboardView):
+    """Per current member, computed once for the counts and the page: id, name, email,
+    profession, done, started, overdue, failed_twice, and in_scope (1 when the profession
+    filter and the search select them)."""
     facts = _learner_facts(cohort_id, view.today)
-    conditions = _status_conditions(facts, failed_twice_ids(cohort_id), view.assigned)
-    scope = _scope(view)
+    return (
+        select(
+            User.id,
+            User.name,
+            User.email,
+            User.profession,
+            facts.c.done,
+            facts.c.started,
+            facts.c.overdue,
+            facts.c.user_id.in_(failed_twice_ids(cohort_id)).label("failed_twice"),
+            case((_scope(view), 1), else_=0).label("in_scope"),
+        )
+        .select_from(facts)
+        .join(User, User.id == facts.c.user_id)
+        .cte("learners")
+    )
+
+
+def _status_conditions(learners, assigned: int) -> dict:
+    """A learner's standing over all the assignments (dashboard.SUMMARY_STATUSES)."""
+    return {
+        "not_started": learners.c.started == 0,
+        "in_progress": and_(learners.c.started > 0, learners.c.done < assigned),
+        "overdue": learners.c.overdue > 0,
+        "failed_twice": learners.c.failed_twice,
+        "completed": learners.c.done >= assigned if assigned else false(),
+    }
+
+
+def _counts(learners, conditions: dict) -> Select:
+    """How many current members ("n_members"), how many the filter and search select
+    ("n_all"), and of those how many are in each summary status ("n_overdue"...): named
+    apart from the page's columns they come with."""
+    in_scope = learners.c.in_scope == 1
     columns = [
-        func.count().label("members"),
-        func.coalesce(func.sum(case((scope, 1), else_=0)), 0).label("all"),
+        func.count().label("n_members"),
+        func.coalesce(func.sum(learners.c.in_scope), 0).label("n_all"),
     ] + [
-        func.coalesce(func.sum(case((and_(scope, condition), 1), else_=0)), 0).label(name)
+        func.coalesce(func.sum(case((and_(in_scope, condition), 1), else_=0)), 0).label(f"n_{name}")
         for name, condition in conditions.items()
     ]
-    query = select(*columns).select_from(facts).join(User, User.id == facts.c.user_id)
-    return {key: int(value) for key, value in db.session.execute(query).one()._mapping.items()}
+    return select(*columns).select_from(learners)
 
 
-def _order(facts, view: DashboardView) -> list:
+def _order(learners, view: DashboardView) -> list:
     if view.sort == "profession" and view.profession_order:
         ranks = {Profession(value): n for n, value in enumerate(view.profession_order)}
-        key = case(ranks, value=User.profession, else_=len(ranks))
+        key = case(ranks, value=learners.c.profession, else_=len(ranks))
     elif view.sort.startswith("m") and view.sort[1:].isdigit():
-        sort_progress = aliased(Progress)
         percent = (
-            select(sort_progress.percent)
-            .where(
-                sort_progress.user_id == facts.c.user_id,
-                sort_progress.module_id == int(view.sort[1:]),
-            )
+            select(Progress.percent)
+            .where(Progress.user_id == learners.c.id, Progress.module_id == int(view.sort[1:]))
             .scalar_subquery()
         )
         key = func.coalesce(percent, -1)  # not started sorts below started at 0%
     else:
-        key = User.name
-    return [key.desc() if view.descending else key, User.name, User.id]
+        key = learners.c.name
+    return [key.desc() if view.descending else key, learners.c.name, learners.c.id]
 
 
-def dashboard_rows(cohort_id: int, view: DashboardView) -> tuple[list, int]:
-    """One page of learners (id, name, email, profession, done, overdue, failed_twice) and
-    how many match in all: one query. `view.per_page` 0 means every matching learner."""
-    facts = _learner_facts(cohort_id, view.today)
-    failed = failed_twice_ids(cohort_id)
-    conditions = _status_conditions(facts, failed, view.assigned)
+def _page(learners, conditions: dict, view: DashboardView) -> Select:
+    """The learners the filters select, sorted, with how many match in all ("matches") and
+    each one's place in the order ("position"); one page of them unless per_page is 0."""
+    position = func.row_number().over(order_by=_order(learners, view)).label("position")
     query = select(
-        User.id,
-        User.name,
-        User.email,
-        User.profession,
-        facts.c.done,
-        facts.c.overdue,
-        conditions["failed_twice"].label("failed_twice"),
+        learners.c.id,
+        learners.c.name,
+        learners.c.email,
+        learners.c.profession,
+        learners.c.done,
+        learners.c.overdue,
+        learners.c.failed_twice,
         func.count().over().label("matches"),
-    ).select_from(facts)
-    query = query.join(User, User.id == facts.c.user_id).where(_scope(view))
+        position,
+    ).where(learners.c.in_scope == 1)
     if view.status in conditions:
         query = query.where(conditions[view.status])
-    query = query.order_by(*_order(facts, view))
+    query = query.order_by(position)
     if view.per_page:
         query = query.limit(view.per_page).offset((max(view.page, 1) - 1) * view.per_page)
-    rows = db.session.execute(query).all()
-    return rows, rows[0].matches if rows else 0
+    return query
+
+
+# The dashboard's counts: every current member, those the filter selects, and each status.
+COUNTS = ("members", "all", "not_started", "in_progress", "overdue", "failed_twice", "completed")
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    counts: dict[str, int]  # COUNTS
+    rows: list  # id, name, email, profession, done, overdue, failed_twice
+    matches: int  # how many learners the filters select, on all pages
+
+
+def dashboard_page(cohort_id: int, view: DashboardView) -> DashboardPage:
+    """The counts and one page of learners (every matching learner if `view.per_page` is
+    0) in one query, each member's facts computed once for both: the counts come on every
+    row, and on a row of their own when no learner is on the page."""
+    learners = _learners(cohort_id, view)
+    conditions = _status_conditions(learners, view.assigned)
+    counts = _counts(learners, conditions).subquery("counts")
+    page = _page(learners, conditions, view).subquery("page")
+    query = (
+        select(counts, page).select_from(counts.outerjoin(page, true())).order_by(page.c.position)
+    )
+    found = db.session.execute(query).all()
+    totals = {key: int(found[0]._mapping[f"n_{key}"]) for key in COUNTS}
+    rows = [row for row in found if row.id is not None]
+    return DashboardPage(totals, rows, rows[0].matches if rows else 0)
 
 
 def progress_of(cohort_id: int, user_ids: list[int]) -> list:
