@@ -34,7 +34,7 @@ FORMS = [
         "cohort",
         "/cohorts/new",
         Cohort,
-        {"name": "Курс в Твери", "region": "УМВД", "professions": ["police", "judge"]},
+        {"name": "Курс в Твери", "region": "УМВД", "professions": "judge"},
         "Cohort “Курс в Твери” saved.",
     ),
     CreatingForm(
