@@ -1,8 +1,9 @@
 """Issue 18 on a 375-pixel phone: no sideways scrolling on lesson, quiz and scenario pages, a
 compact header, the case file reachable from the top, and the side-by-side lesson toggled per
-section; the header's menu (a <details>, no script) fits, opens by touch and by keyboard, and
-its links work; the trainer's, the admin's and the classroom's main pages fit in Russian and in
-English. Screenshots land in tests/e2e/screenshots/ (80-...)."""
+section; the header's menu (a <details>, no script needed) fits, opens by touch and by keyboard,
+its links work, and Escape or a tap outside closes it (trainer/static/js/menu.js); the
+trainer's, the admin's and the classroom's main pages fit in Russian and in English.
+Screenshots land in tests/e2e/screenshots/ (80-...)."""
 
 import pytest
 from playwright.sync_api import expect
