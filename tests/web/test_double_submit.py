@@ -24,6 +24,7 @@ class CreatingForm:
     model: type
     data: dict = field(default_factory=dict)
     message: str | None = None  # what the answer flashes, the first time and every time
+    role: Role = Role.TRAINER  # who fills it in
 
     def url(self, cohort_id: int) -> str:
         return self.address.format(cohort=cohort_id)
@@ -45,6 +46,14 @@ FORMS = [
         "Invite code ",
     ),
     CreatingForm(
+        "admin invite code",
+        "/admin/invites",
+        InviteCode,
+        {"role": "learner", "profession": "judge", "days": "7", "max_uses": "5"},
+        "Invite code ",
+        Role.ADMIN,
+    ),
+    CreatingForm(
         "class session",
         "/class/new?module=example-module&scenario=call",
         ClassSession,
@@ -58,6 +67,14 @@ by_name = pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
 def trainer(app, make_user):
     sync_example(app)
     return make_user(role=Role.TRAINER, profession=Profession.OTHER, locale="en")
+
+
+@pytest.fixture
+def author(make_user, trainer, form):
+    """Who fills in `form`: the trainer, or an admin for the admin's forms."""
+    if form.role == Role.TRAINER:
+        return trainer
+    return make_user(role=form.role, profession=Profession.OTHER, locale="en")
 
 
 @pytest.fixture
@@ -94,6 +111,13 @@ def send(client, form: CreatingForm, cohort_id: int, token: str | None):
     return response
 
 
+def opened(app, user, form: CreatingForm, cohort_id: int):
+    """A client of `user` that opened the form: (client, rows of its model so far, token)."""
+    client = client_of(app, user)
+    before = count(app, form.model)
+    return client, before, token_on(client, form.url(cohort_id))
+
+
 def flashed(client) -> list[tuple[str, str]]:
     with client.session_transaction() as session:
         return list(session.pop("_flashes", []))
@@ -101,11 +125,9 @@ def flashed(client) -> list[tuple[str, str]]:
 
 @by_name
 def test_the_same_form_sent_twice_makes_one_row_and_both_answers_lead_to_it(
-    app, trainer, cohort_id, form
+    app, author, cohort_id, form
 ):
-    client = client_of(app, trainer)
-    before = count(app, form.model)
-    token = token_on(client, form.url(cohort_id))
+    client, before, token = opened(app, author, form, cohort_id)
 
     first = send(client, form, cohort_id, token)
     first_messages = flashed(client)
@@ -129,9 +151,9 @@ def test_the_same_form_sent_twice_makes_one_row_and_both_answers_lead_to_it(
 
 
 @by_name
-def test_the_form_shown_again_makes_another_row(app, trainer, cohort_id, form):
-    """Each page the trainer opens is a new form: a second cohort is never refused."""
-    client = client_of(app, trainer)
+def test_the_form_shown_again_makes_another_row(app, author, cohort_id, form):
+    """Each page opened is a new form: a second cohort is never refused."""
+    client = client_of(app, author)
     before = count(app, form.model)
     tokens = [token_on(client, form.url(cohort_id)) for _ in range(2)]
     assert tokens[0] != tokens[1]
@@ -143,11 +165,11 @@ def test_the_form_shown_again_makes_another_row(app, trainer, cohort_id, form):
 @by_name
 @pytest.mark.parametrize("token", [None, "", "short", "<script>" * 4, "x" * 65])
 def test_a_form_without_a_well_formed_token_is_a_fresh_submission(
-    app, trainer, cohort_id, form, token
+    app, author, cohort_id, form, token
 ):
     """A page opened before tokens existed (or a hand-made request) still works: each sending
     is a submission of its own, under a token drawn by the server."""
-    client = client_of(app, trainer)
+    client = client_of(app, author)
     before = count(app, form.model)
     send(client, form, cohort_id, token)
     send(client, form, cohort_id, token)
@@ -157,11 +179,11 @@ def test_a_form_without_a_well_formed_token_is_a_fresh_submission(
 
 
 @by_name
-def test_another_trainers_token_makes_their_own_row(app, make_user, trainer, cohort_id, form):
+def test_another_persons_token_makes_their_own_row(app, make_user, author, cohort_id, form):
     """A token that made someone else's row is not this form's: no row of theirs is shown."""
-    rival = make_user(role=Role.TRAINER, profession=Profession.OTHER, locale="en")
+    rival = make_user(role=form.role, profession=Profession.OTHER, locale="en")
     rival_cohort = make_cohort(app, [rival.id], name="Другая группа")
-    mine = client_of(app, trainer)
+    mine = client_of(app, author)
     token = token_on(mine, form.url(cohort_id))
     first = send(mine, form, cohort_id, token)
 
@@ -200,23 +222,22 @@ def test_editing_a_cohort_changes_it_and_makes_nothing(app, trainer, cohort_id):
 
 
 @by_name
-def test_the_form_is_not_kept_by_the_browser(app, trainer, cohort_id, form):
+def test_the_form_is_not_kept_by_the_browser(app, author, cohort_id, form):
     """Going back to the form fetches it again, with a new token: a page shown from the
     browser's cache would carry the used one, and find the row already made."""
-    response = client_of(app, trainer).get(form.url(cohort_id), headers=EN)
+    response = client_of(app, author).get(form.url(cohort_id), headers=EN)
     assert "no-store" in response.headers["Cache-Control"]
 
 
 @by_name
 def test_an_invalid_form_sent_twice_makes_nothing_and_keeps_its_token(
-    app, trainer, cohort_id, form
+    app, author, cohort_id, form
 ):
-    client = client_of(app, trainer)
-    before = count(app, form.model)
-    token = token_on(client, form.url(cohort_id))
+    client, before, token = opened(app, author, form, cohort_id)
     invalid = {
         "cohort": {"name": ""},
         "invite code": {"days": "0"},
+        "admin invite code": {"max_uses": "0"},
         "class session": {"cohort": str(cohort_id), "allow_guests": "y"},  # no guests there
     }
     data = {**form.data, **invalid[form.name], "submission": token}

@@ -15,6 +15,7 @@ from trainer.forms import (
     profession_field,
     role_field,
 )
+from trainer.submissions import OneSubmission
 
 
 class UserSearchForm(Form):
@@ -39,7 +40,7 @@ class UserEditForm(Form):
     active = BooleanField(_l("Account active (can sign in)"))
 
 
-class InviteForm(InviteLimitsForm):
+class InviteForm(OneSubmission, InviteLimitsForm):
     role = role_field()
     profession = profession_field(_l("Profession of those who register"))
 

@@ -22,6 +22,7 @@ from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
 from trainer.models.users import fold_for_search
 from trainer.policy import authorize, can, require
+from trainer.submissions import NO_STORE, made_once, token_of
 
 
 @bp.route("/users")
@@ -117,19 +118,32 @@ def user_activation(user_id: int):
 def invites():
     form = InviteForm()
     if form.validate_on_submit():
-        invite = InviteCode(
-            role=Role(form.role.data),
-            profession=Profession(form.profession.data),
-            expires_at=utcnow() + timedelta(days=form.days.data),
-            max_uses=form.max_uses.data,
-            created_by=current_user,
+        invite = made_once(  # sent twice, the form finds the code it made
+            InviteCode,
+            token_of(form),
+            lambda found: found.cohort_id is None and found.created_by_id == current_user.id,
+            lambda token: new_invite(form, token),
         )
-        db.session.add(invite)
         db.session.commit()
         flash(_("Invite code %(code)s created.", code=invite.code), "success")
         return redirect(url_for("admin.invites"))
     codes = db.session.scalars(select(InviteCode).order_by(InviteCode.created_at.desc())).all()
-    return render_template("admin/invites.html", form=form, codes=codes, now=utcnow())
+    page = render_template("admin/invites.html", form=form, codes=codes, now=utcnow())
+    return page, NO_STORE
+
+
+def new_invite(form: InviteForm, token: str | None) -> InviteCode:
+    invite = InviteCode(
+        role=Role(form.role.data),
+        profession=Profession(form.profession.data),
+        expires_at=utcnow() + timedelta(days=form.days.data),
+        max_uses=form.max_uses.data,
+        created_by=current_user,
+        submission_token=token,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite
 
 
 AUDIT_PER_PAGE = 50
