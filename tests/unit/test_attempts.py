@@ -336,4 +336,5 @@ def test_a_blank_essay_needs_no_review(quiz_app, learner_id):
         attempts.submit(attempt, utcnow())
         assert attempt.state == AttemptState.GRADED
         assert (attempt.score, attempt.max_score, attempt.percent) == (8.0, 11.0, 72.73)
-        assert attempt.passed is True  # pass mark 70
+        # 72.73% passes the quiz's own mark (70) but not the module's for it (80), which counts
+        assert attempt.passed is False

@@ -602,6 +602,21 @@ def friendly(errs: list[dict], loc: list) -> str:
     return "; ".join(dict.fromkeys(one_message(err, loc) for err in errs))
 
 
+CUT_TEXT_FIX = (
+    "a comma ends a text written as {ru: ..., en: ...}; put a text that contains a comma "
+    'in double quotes: {ru: "Да, это так", en: ...}'
+)
+
+
+def cut_text_message(key: str) -> str:
+    """An unknown key with no value: often the rest of a text cut at a comma, as in
+    `{ru: Да, это так, en: Yes}`, where YAML reads `это так` as a key. A key no field could be
+    called (a space, Cyrillic) is certainly that; a Latin word may also be a misspelt field."""
+    if key.isascii() and key.isidentifier():
+        return f"unknown field: check the spelling, or, if it is the end of a text, {CUT_TEXT_FIX}"
+    return f"not a field but the end of a text: {CUT_TEXT_FIX}"
+
+
 def one_message(err: dict, loc: list) -> str:
     last = loc[-1] if loc else None
     kind = err["type"]
@@ -611,6 +626,8 @@ def one_message(err: dict, loc: list) -> str:
         return f"empty {LANG_NAMES[last]} text"
     if kind == "missing":
         return "required field is missing"
+    if kind == "extra_forbidden" and err.get("input") is None and isinstance(last, str):
+        return cut_text_message(last)
     if kind == "extra_forbidden":
         return "unknown field (check the spelling)"
     if kind == "union_tag_invalid" and "nodes" in loc:

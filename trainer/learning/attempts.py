@@ -17,6 +17,7 @@ from trainer.content.schema import Quiz
 from trainer.extensions import db
 from trainer.learning import grading
 from trainer.learning import progress as tracking
+from trainer.learning.completion import quiz_pass_mark
 from trainer.learning.content import content_of
 from trainer.learning.quiz_draw import draw, fixed_order_key
 from trainer.models import (
@@ -47,6 +48,12 @@ class AttemptClosed(AttemptError):
 
 def quiz_of(attempt: QuizAttempt) -> Quiz:
     return content_of(attempt.version).quizzes[attempt.quiz_id]
+
+
+def pass_mark_of(attempt: QuizAttempt) -> int:
+    """The percentage this attempt needs to pass, in its module (see completion.quiz_pass_mark)."""
+    content = content_of(attempt.version)
+    return quiz_pass_mark(content.meta, attempt.quiz_id, content.quizzes[attempt.quiz_id].pass_mark)
 
 
 def questions_of(attempt: QuizAttempt) -> list:
@@ -343,11 +350,10 @@ def _grade_answers(attempt: QuizAttempt) -> dict[str, grading.Outcome]:
 
 
 def _finish(attempt: QuizAttempt, totals: grading.Total, now: datetime) -> None:
-    quiz = quiz_of(attempt)
     attempt.state = AttemptState.GRADED
     attempt.graded_at = now
     attempt.percent = totals.percent
-    attempt.passed = totals.percent >= quiz.pass_mark
+    attempt.passed = totals.percent >= pass_mark_of(attempt)
     progress = db.session.scalar(
         select(Progress).where(
             Progress.user_id == attempt.user_id, Progress.module_id == attempt.module_id

@@ -30,6 +30,16 @@ class Requirement:
         return self.id in state.get("scenarios", [])
 
 
+def quiz_pass_mark(meta: ModuleMeta, quiz_id: str, own: int) -> int:
+    """The mark a learner must reach on a quiz of this module: the completion rule's pass mark
+    for it if the rule sets one, else the quiz's own. The quiz page, its results and `passed`
+    use this one number, so a result never says "not passed" while the module counts it done."""
+    for required in meta.completion.quizzes:
+        if required.id == quiz_id and required.pass_mark is not None:
+            return required.pass_mark
+    return own
+
+
 def requirements(meta: ModuleMeta) -> list[Requirement]:
     rule = meta.completion
     lesson_ids = [lesson.id for lesson in meta.lessons] if rule.lessons == "all" else rule.lessons

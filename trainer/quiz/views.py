@@ -15,6 +15,7 @@ from trainer.learn.views import module_and_progress
 from trainer.learning import attempts as service
 from trainer.learning import grading
 from trainer.learning import progress as tracking
+from trainer.learning.completion import quiz_pass_mark
 from trainer.learning.content import content_of
 from trainer.models import AttemptState, QuizAttempt
 from trainer.models.types import utcnow
@@ -55,6 +56,7 @@ def quiz(slug: str, quiz_id: str):
         resume_page=first_unanswered_page(current) if current else 1,
         left=left,
         questions=quiz.per_attempt,
+        pass_mark=quiz_pass_mark(content.meta, quiz.id, quiz.pass_mark),
     )
 
 
@@ -303,6 +305,7 @@ def result(slug: str, quiz_id: str, attempt_id: int):
         attempt=attempt,
         quiz=quiz,
         entries=entries,
+        pass_mark=service.pass_mark_of(attempt),
         show_answers=service.answers_visible(attempt),
         auto_possible=sum(e["outcome"].possible for e in entries if not e["type"].manual),
     )
