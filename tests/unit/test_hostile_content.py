@@ -382,3 +382,33 @@ def test_two_folders_with_the_same_slug_are_both_refused(app, module_copy, tmp_p
         args=["modules", "validate", str(module_copy), str(module_copy)]
     )
     assert same.exit_code == 0 and "1 module(s) checked, 0 failed." in same.output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("add: 1\n", "add: 1.0e+308\n", "nodes[2].choices[0].effects[0].add"),
+        ("value: true\n", "value: 3.0e+9\n", "nodes[2].choices[2].when[0].value"),
+        ("        max: 30\n", "        max: 1.0e+300\n", "nodes[3].fields[1].max"),
+    ],
+)
+def test_a_scenario_number_that_could_overflow_is_refused(app, module_copy, old, new, field):
+    # Added up in a run, 1e308 becomes Infinity: PostgreSQL's JSON refuses the run's state.
+    replace_in(module_copy / "scenarios" / "call.yaml", old, new)
+    error = refused(app, module_copy, "scenarios/call.yaml", field, "")
+    assert error.message.startswith("Input should be less than or equal to 1000000000; got ")
+
+
+def test_a_ruling_step_too_small_to_count_is_refused(app, module_copy):
+    replace_in(
+        module_copy / "scenarios" / "call.yaml",
+        "        max: 30\n",
+        "        max: 30\n        step: 0\n",
+    )
+    refused(
+        app,
+        module_copy,
+        "scenarios/call.yaml",
+        "nodes[3].fields[1].step",
+        "Input should be greater than or equal to 0.000001; got 0",
+    )

@@ -27,6 +27,12 @@ Ident = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Whole = Annotated[int, StrictType()]
 Number = Annotated[float, StrictType()]  # a whole number is a number too
 Flag = Annotated[bool, StrictType()]
+# A scenario's numbers (variables, conditions, effects, scores, ruling ranges): far beyond any
+# case (the shipped ones stay under 100), far below the overflow that would leave Infinity in
+# a run's state (which PostgreSQL's JSON cannot store) or in a ruling's count of steps.
+SCENARIO_LIMIT = 1_000_000_000
+Amount = Annotated[float, StrictType(), Field(ge=-SCENARIO_LIMIT, le=SCENARIO_LIMIT)]
+Step = Annotated[float, StrictType(), Field(ge=0.000001, le=SCENARIO_LIMIT)]
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -323,7 +329,7 @@ class Party(Strict):
 class Condition(Strict):
     var: Ident
     op: Comparison = "=="
-    value: Number | Flag
+    value: Amount | Flag
 
 
 class CaseDocument(Strict):
@@ -348,7 +354,7 @@ class Variable(Strict):
 
     id: Ident
     type: Literal["number", "flag"]
-    initial: Number | Flag = 0
+    initial: Amount | Flag = 0
     label: Text | None = None
 
 
@@ -363,8 +369,8 @@ class Effect(Strict):
     """Set a variable, or add to a number."""
 
     var: Ident
-    set: Number | Flag | None = None
-    add: Number | None = None
+    set: Amount | Flag | None = None
+    add: Amount | None = None
 
 
 class Choice(Strict):
@@ -373,7 +379,7 @@ class Choice(Strict):
     next: Ident
     when: list[Condition] = []  # all must hold for the choice to be offered
     effects: list[Effect] = []
-    scores: dict[Ident, Number] = {}  # rubric dimension -> points
+    scores: dict[Ident, Amount] = {}  # rubric dimension -> points
     feedback: Text
     reference: Ident | None = None
     expert: Flag = False  # on the path an experienced professional would take
@@ -383,7 +389,7 @@ class Choice(Strict):
 class RulingOption(Strict):
     id: Ident
     text: Text
-    scores: dict[Ident, Number] = {}
+    scores: dict[Ident, Amount] = {}
     feedback: Text | None = None
     reference: Ident | None = None
 
@@ -391,9 +397,9 @@ class RulingOption(Strict):
 class NumericBand(Strict):
     """Scores a numeric ruling value in [min, max]."""
 
-    min: Number
-    max: Number
-    scores: dict[Ident, Number] = {}
+    min: Amount
+    max: Amount
+    scores: dict[Ident, Amount] = {}
     feedback: Text | None = None
     reference: Ident | None = None
 
@@ -403,12 +409,12 @@ class RulingField(Strict):
     label: Text
     kind: Literal["choice", "number"]
     options: list[RulingOption] = []  # for kind: choice
-    min: Number | None = None  # for kind: number
-    max: Number | None = None
-    step: Number = 1
+    min: Amount | None = None  # for kind: number
+    max: Amount | None = None
+    step: Step = 1
     unit: Text | None = None
     bands: list[NumericBand] = []
-    expert: str | Number | None = None  # the expert's option id or value
+    expert: str | Amount | None = None  # the expert's option id or value
     shuffle: Flag = True  # options shown in an order of the run's own; false for a scale
 
 

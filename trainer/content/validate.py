@@ -569,7 +569,7 @@ def content_hash(folder: Path) -> str:
 
 
 # The union members pydantic names in an error's path (questions[3].essay.text, value.float).
-UNION_TAGS = {*QUESTION_TYPES, *NODE_TYPES, "float", "bool", "str", "int"}
+UNION_TAGS = {*QUESTION_TYPES, *NODE_TYPES, "float", "bool", "str", "int", "constrained-float"}
 EXPECTED = {
     "int_type": "a whole number without quotes (e.g. 10)",
     "float_type": "a number without quotes (e.g. 1.5)",
@@ -599,7 +599,10 @@ def friendly(errs: list[dict], loc: list) -> str:
                 f"{SCHEMA_VERSION}`); got {got}"
             )
         return f"expected {' or '.join(EXPECTED[kind] for kind in types)}; got {got}"
-    return "; ".join(dict.fromkeys(one_message(err, loc) for err in errs))
+    # In a union, a value of the wrong kind for one member and out of range for another: the
+    # range is what the author needs to hear.
+    specific = [err for err in errs if err["type"] not in EXPECTED]
+    return "; ".join(dict.fromkeys(one_message(err, loc) for err in specific))
 
 
 CUT_TEXT_FIX = (
@@ -640,4 +643,6 @@ def one_message(err: dict, loc: list) -> str:
         return str(err["ctx"]["error"])
     if kind in EXPECTED:
         return f"expected {EXPECTED[kind]}; got {shown(err['input'])}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{err['msg']}; got {shown(err['input'])}"
     return err["msg"]

@@ -234,8 +234,6 @@ def _field_shape(f) -> list[str]:
         return problems + (["option ids repeat"] if len(ids) != len(set(ids)) else [])
     if f.min is None or f.max is None or f.min >= f.max:
         return ["a number field needs min below max"]
-    if f.step <= 0:
-        return ["step must be positive"]
     return ["a number field has no options"] if f.options else []
 
 
