@@ -412,3 +412,17 @@ def test_a_ruling_step_too_small_to_count_is_refused(app, module_copy):
         "nodes[3].fields[1].step",
         "Input should be greater than or equal to 0.000001; got 0",
     )
+
+
+def test_a_module_of_too_many_files_is_refused_before_anything_is_read(
+    app, module_copy, monkeypatch
+):
+    # The real limit is 1,000 files; the example has 11 (hidden files do not count).
+    monkeypatch.setattr(validate, "MAX_MODULE_FILES", 12)
+    (module_copy / ".notes").write_text("hidden: not part of the module")
+    (module_copy / "images" / "one.png").write_bytes(b"\x89PNG")
+    assert load_module(module_copy).errors == []
+    (module_copy / "images" / "two.png").write_bytes(b"\x89PNG")
+    error = only_error(module_copy)
+    assert error.file.endswith("example-module")
+    assert error.message == "the module folder holds more than 12 files, the limit"

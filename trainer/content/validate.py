@@ -5,6 +5,7 @@
 
 import hashlib
 import mimetypes
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -39,6 +40,7 @@ MAX_ASSET_BYTES = 5 * 1024 * 1024
 # largest module about 0.8 MB. A 20 MB lesson took minutes to validate and render.
 MAX_TEXT_BYTES = 1024 * 1024  # each module.yaml, lesson, quiz and scenario file
 MAX_MODULE_BYTES = 50 * 1024 * 1024  # every file of the module folder together, images included
+MAX_MODULE_FILES = 1000  # the shipped modules have under 20
 # `law_as_of` is when the legal content was last checked: not before the codes it checks.
 EARLIEST_LAW_AS_OF = date(1990, 1, 1)
 RASTER_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -222,13 +224,9 @@ def load_module(folder: Path) -> LoadResult:
     check = _Checker(folder)
     result = LoadResult(folder)
     manifest = folder / "module.yaml"
-    size = module_size(folder)
-    if size > MAX_MODULE_BYTES:
-        message = (
-            f"the module's files add up to {megabytes(size)}, more than the limit of "
-            f"{megabytes(MAX_MODULE_BYTES)} for a module"
-        )
-        check.error(folder, "", message)
+    problem = module_size_problem(folder)
+    if problem:
+        check.error(folder, "", problem)
         result.errors = check.errors
         return result
     data, nodes = check.read_yaml(manifest)
@@ -544,14 +542,26 @@ def _check_sections(check: _Checker, quiz: Quiz, path: Path, nodes) -> None:
         check.error(path, "draw", message, line_of(nodes, ["draw"]))
 
 
-def module_size(folder: Path) -> int:
-    """Bytes of the files content_hash reads (hidden ones are not part of the module)."""
-    total = 0
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
+def module_size_problem(folder: Path) -> str | None:
+    """Too many files or bytes in the folder, counted as content_hash reads them (hidden files
+    and folders are not part of the module), before any file is read."""
+    total = files = 0
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(root, name)
+            if name.startswith(".") or not path.is_file():
+                continue
+            files += 1
+            if files > MAX_MODULE_FILES:
+                return f"the module folder holds more than {MAX_MODULE_FILES:,} files, the limit"
             total += path.stat().st_size
-    return total
+    if total > MAX_MODULE_BYTES:
+        return (
+            f"the module's files add up to {megabytes(total)}, more than the limit of "
+            f"{megabytes(MAX_MODULE_BYTES)} for a module"
+        )
+    return None
 
 
 def megabytes(size: int) -> str:
