@@ -333,7 +333,10 @@ def test_a_lesson_required_twice_is_refused(app, module_copy):
         "  lessons: [intro, at-the-scene]",
         "  lessons: [intro, intro]",
     )
-    refused(app, module_copy, "module.yaml", "completion.lessons", "id 'intro' is used 2 times")
+    error = refused(
+        app, module_copy, "module.yaml", "completion.lessons", "id 'intro' is used 2 times"
+    )
+    assert error.line is not None
 
 
 def test_a_huge_lesson_is_refused_before_it_is_read(app, module_copy):

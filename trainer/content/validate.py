@@ -191,10 +191,11 @@ class _Checker:
                 self.error(path, dotted(loc), friendly(errs, loc), line_of(nodes, loc))
             return None
 
-    def duplicates(self, path: Path, where: str, ids: list[str]) -> None:
+    def duplicates(self, path: Path, where: str, ids: list[str], line: int | None = None) -> None:
         for ident, count in Counter(ids).items():
             if count > 1:
-                self.error(path, where, f"id '{ident}' is used {count} times; ids must be unique")
+                message = f"id '{ident}' is used {count} times; ids must be unique"
+                self.error(path, where, message, line)
 
 
 def load_modules(folders: Iterable[Path]) -> Iterator[LoadResult]:
@@ -307,7 +308,8 @@ def lenient_outline(data) -> Outline:
 
 def _check_manifest_ids(check: _Checker, meta: ModuleMeta, manifest: Path, nodes) -> None:
     for name in ("lessons", "quizzes", "scenarios", "references"):
-        check.duplicates(manifest, name, [item.id for item in getattr(meta, name)])
+        ids = [item.id for item in getattr(meta, name)]
+        check.duplicates(manifest, name, ids, line_of(nodes, [name]))
     rule = meta.completion
     lesson_ids = {lesson.id for lesson in meta.lessons}
     if rule.lessons != "all":
@@ -335,11 +337,19 @@ def _check_manifest_ids(check: _Checker, meta: ModuleMeta, manifest: Path, nodes
         check.error(
             manifest, "credit_hours", "a module that issues certificates needs credit hours"
         )
-    for name in ("lessons", "scenarios"):
-        listed = getattr(rule, name)
-        if listed != "all":
-            check.duplicates(manifest, f"completion.{name}", list(listed))
-    check.duplicates(manifest, "completion.quizzes", [q.id for q in rule.quizzes])
+    _check_completion_rule(check, rule, manifest, nodes)
+
+
+def _check_completion_rule(check: _Checker, rule, manifest: Path, nodes) -> None:
+    """Each requirement once, and at least one."""
+    listed = {
+        "lessons": [] if rule.lessons == "all" else list(rule.lessons),
+        "quizzes": [q.id for q in rule.quizzes],
+        "scenarios": list(rule.scenarios),
+    }
+    for name, ids in listed.items():
+        line = line_of(nodes, ["completion", name])
+        check.duplicates(manifest, f"completion.{name}", ids, line)
     if rule.lessons == [] and not rule.quizzes and not rule.scenarios:
         message = (
             "the rule requires nothing, so a learner would complete the module without "
