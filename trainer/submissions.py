@@ -6,7 +6,8 @@ of a form with `OneSubmission`). The row the first submission creates stores it 
 column, `submission_token`. A repeat finds that row and answers as the first did (the same
 redirect, the same message). Two at once: both find nothing, both insert, the unique index
 refuses the second; trainer.transactions rolls it back and runs its view again, which finds
-the row the first committed.
+the row the first committed. (A guest joining a class session has no row of their own to
+store it in: their seat's token is drawn from it instead, trainer.classroom.views.guest_token_for.)
 
 A submission without a well-formed token (a page opened before tokens existed, a hand-made
 request) is taken as a fresh one under a token drawn here: refusing it would throw away what

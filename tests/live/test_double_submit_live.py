@@ -5,11 +5,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
+from tests.live.conftest import CSRF, Browser
 from tests.live.test_parallel import statuses
 from tests.web.test_cohorts import make_cohort
 from tests.web.test_double_submit import FORMS, TOKEN
 from trainer.extensions import db
-from trainer.models import ClassSession, Cohort, Profession, Role
+from trainer.models import ClassParticipant, ClassSession, Cohort, Profession, Role
 
 AT_ONCE = 10
 
@@ -53,3 +54,26 @@ def test_ten_submissions_of_one_form_at_once_make_one_row(app, make_user, browse
         # A redirect's body names its target: one target, the row made, for all ten.
         assert len({page for _status, page in answers}) == 1, form.name
         assert target_of(made, cohort_id) in answers[0][1], form.name
+
+
+def test_a_guest_who_taps_join_ten_times_at_once_has_one_seat(app, make_user, server, browser_for):
+    trainer = browser_for(make_user(role=Role.TRAINER, profession=Profession.OTHER))
+    status, page = trainer.request(FORMS[-1].url(0))
+    data = {**FORMS[-1].data, "allow_guests": "y", "submission": TOKEN.search(page).group(1)}
+    status, page = trainer.request(FORMS[-1].url(0), data)
+    assert status == 303, page
+    with app.app_context():
+        code = db.session.scalar(select(ClassSession.code))
+    guest = Browser(server)
+    status, page = guest.request(f"/class/{code}")
+    assert status == 200, page
+    guest.token = CSRF.search(page).group(1)
+    join = {"name": "Мария", "profession": "judge", "submission": TOKEN.search(page).group(1)}
+
+    answers = at_once(guest, f"/class/{code}/join", join)
+
+    assert statuses(answers) == {303: AT_ONCE}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ClassParticipant)) == 1
+    status, page = guest.request(f"/class/{code}")
+    assert status == 200 and "Мария" in page and 'name="name"' not in page

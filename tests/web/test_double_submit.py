@@ -6,12 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import sign_in, sync_example
 from tests.web.test_cohorts import make_cohort
 from trainer.extensions import db
-from trainer.models import ClassSession, Cohort, InviteCode, Profession, Role
+from trainer.models import ClassParticipant, ClassSession, Cohort, InviteCode, Profession, Role
 
 EN = {"Accept-Language": "en"}
 TOKEN = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
@@ -246,3 +246,28 @@ def test_an_invalid_form_sent_twice_makes_nothing_and_keeps_its_token(
         assert page.status_code in (200, 400)
         assert TOKEN.search(page.text).group(1) == token  # corrected, it is still this form
     assert count(app, form.model) == before
+
+
+def test_a_guest_who_taps_join_twice_has_one_seat(app, trainer):
+    """The guest's browser keeps the token of the answer it reads last: both answers give the
+    same seat and the same token, so that no empty seat counts in the room."""
+    code = send(client_of(app, trainer), FORMS[-1], 0, None).headers["Location"].split("/")[2]
+    with app.app_context():
+        db.session.execute(update(ClassSession).values(allow_guests=True))
+        db.session.commit()
+    guest = app.test_client()
+    token = token_on(guest, f"/class/{code}")
+    data = {"name": "Мария", "profession": "judge", "submission": token}
+    answers = [guest.post(f"/class/{code}/join", data=data) for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    with app.app_context():
+        [seat] = db.session.scalars(select(ClassParticipant))
+    assert seat.guest_name == "Мария"
+    page = guest.get(f"/class/{code}", headers=EN)
+    assert "Guests are not counted" in page.text  # the seat's phone page, not the join form
+    other = app.test_client()  # another guest's page: a seat of their own
+    other_token = token_on(other, f"/class/{code}")
+    assert other_token != token
+    other.post(f"/class/{code}/join", data={**data, "name": "Пётр", "submission": other_token})
+    assert count(app, ClassParticipant) == 2

@@ -37,7 +37,7 @@ class AdvanceForm(StepForm):
     by = SelectField(choices=[SelectChoice(MAJORITY), SelectChoice(TRAINER)], validate_choice=True)
 
 
-class JoinForm(Form):
+class JoinForm(OneSubmission, Form):
     """Signed in: nothing but the token. A guest gives a name and a profession."""
 
     name = StringField(_l("Your name"), validators=[Optional(), Length(max=GUEST_NAME_MAX)])

@@ -112,12 +112,22 @@ def signed_in_trainer(live: ClassSession):
 # Rendering -----------------------------------------------------------------------------------
 
 
-def order_keys(live: ClassSession, node_id: str, part: str = "") -> list[bytes]:
-    """One key per session and node: the whole room (and the projector) sees one order."""
+def keyed(message: str) -> bytes:
+    """The message signed with the app's secret key (HMAC-SHA256)."""
     secret = current_app.config["SECRET_KEY"]
     secret = secret if isinstance(secret, bytes) else str(secret).encode()
-    message = f"class-order:{live.id}:{node_id}:{part}".encode()
-    return [hmac.new(secret, message, "sha256").digest()]
+    return hmac.new(secret, message.encode(), "sha256").digest()
+
+
+def order_keys(live: ClassSession, node_id: str, part: str = "") -> list[bytes]:
+    """One key per session and node: the whole room (and the projector) sees one order."""
+    return [keyed(f"class-order:{live.id}:{node_id}:{part}")]
+
+
+def guest_token_for(live: ClassSession, submission: str) -> str:
+    """A guest's token, drawn from the join form's one-use token: the same form sent twice
+    (a double tap) finds the seat it made and gives the browser the same token."""
+    return base64.urlsafe_b64encode(keyed(f"class-guest:{live.id}:{submission}")[:24]).decode()
 
 
 def node_context(live: ClassSession, scenario) -> dict:
@@ -341,6 +351,7 @@ def join(code: str):
             str(get_locale()),
             form.name.data,
             Profession(form.profession.data),
+            guest_token_for(live, token_of(form)),  # sent twice, the form finds its seat
         )
     except room.Refused as refused:
         form.name.errors = [REFUSALS[refused.reason]]

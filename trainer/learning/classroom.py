@@ -238,9 +238,12 @@ def join(
     language: str,
     guest_name: str | None = None,
     profession: Profession | None = None,
+    guest_token: str | None = None,
 ) -> tuple[ClassParticipant, str | None]:
     """(participant, guest token): a signed-in user joins once (again: their seat); a guest
-    gets a new seat and a token for their browser, whose hash identifies them."""
+    gets a new seat and a token for their browser, whose hash identifies them. A guest's
+    token may be given (drawn from the join form's one-use token): the same form sent again
+    finds the seat it made, with the same token."""
     reason = refusal_to_join(session, user)
     if reason:
         raise Refused(reason)
@@ -256,7 +259,10 @@ def join(
         name = " ".join((guest_name or "").split())
         if not name or len(name) > GUEST_NAME_MAX:
             raise Refused("guest-name")
-        token = secrets.token_urlsafe(24)
+        token = guest_token or secrets.token_urlsafe(24)
+        seat = participant_of(session, user, token)
+        if seat is not None:
+            return seat, token
         seat = ClassParticipant(
             session_id=session.id,
             guest_name=name,
