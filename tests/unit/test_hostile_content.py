@@ -429,3 +429,35 @@ def test_a_module_of_too_many_files_is_refused_before_anything_is_read(
     error = only_error(module_copy)
     assert error.file.endswith("example-module")
     assert error.message == "the module folder holds more than 12 files, the limit"
+
+
+HUGE = "9" * 400
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "message"),
+    [
+        (
+            "module.yaml",
+            "credit_hours: 1\n",
+            f"credit_hours: {HUGE}\n",
+            "credit_hours",
+            "expected a number from 0 to 200, without quotes; got 99999999999999999999... "
+            "(400 characters)",
+        ),
+        (
+            "quizzes/check.yaml",
+            "answer: 25\n",
+            f"answer: {HUGE}\n",
+            "questions[5].answer",
+            "the number is too large; got 99999999999999999999... (400 characters)",
+        ),
+    ],
+)
+def test_a_number_of_400_digits_is_a_message_not_an_overflow(
+    app, module_copy, file, old, new, field, message
+):
+    # It once ended in an OverflowError traceback: no float holds it.
+    replace_in(module_copy / file, old, new)
+    error = refused(app, module_copy, file, field, message)
+    assert error.message == message

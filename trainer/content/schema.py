@@ -63,7 +63,7 @@ def whole(low: int, high: int | None = None):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{expected}; got {shown(value)}")
         if value < low or (high is not None and value > high):
-            raise ValueError(f"{expected}; got {value}")
+            raise ValueError(f"{expected}; got {shown(value)}")
         return value
 
     return Annotated[int, BeforeValidator(check)]
@@ -78,7 +78,7 @@ def number(low: float, high: float | None = None, above: bool = False):
             raise ValueError(f"{expected}; got {shown(value)}")
         fits = value > low if above else value >= low
         if not fits or (high is not None and not value <= high) or value != value:
-            raise ValueError(f"{expected}; got {value:g}")
+            raise ValueError(f"{expected}; got {shown(value)}")
         return value
 
     return Annotated[float, BeforeValidator(check)]
@@ -98,7 +98,8 @@ def shown(value) -> str:
         return "a list"
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    text = str(value)  # a number; YAML reads up to 4,300 digits (yaml_guard: no more)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 NODE_TYPES = ("narrative", "decision", "ruling", "ending")

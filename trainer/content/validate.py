@@ -610,6 +610,9 @@ def grouped(errors: list[dict]) -> list[tuple[list, list[dict]]]:
 
 def friendly(errs: list[dict], loc: list) -> str:
     types = [err["type"] for err in errs]
+    value = errs[0]["input"]
+    if "float_type" in types and type(value) is int:  # a whole number no float can hold
+        return f"the number is too large; got {shown(value)}"
     if all(kind in EXPECTED for kind in types):
         got = shown(errs[0]["input"])
         if loc == ["schema_version"]:
