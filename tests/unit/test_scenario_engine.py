@@ -113,6 +113,11 @@ def test_percent_is_learner_total_over_expert_total_capped():
     assert engine.percent({"a": 9}, {"a": 4}) == 100
     assert engine.percent({"a": -2}, {"a": 4}) == 0
     assert engine.percent({"a": 2}, {}) == 0
+    # halves round up, whatever the digit before them (Python's round gave 62 and 88)
+    assert engine.percent({"a": 5}, {"a": 8}) == 63
+    assert engine.percent({"a": 7}, {"a": 8}) == 88
+    assert engine.percent({"a": 1}, {"a": 8}) == 13
+    assert engine.percent({"a": 57}, {"a": 200}) == 29  # 28.499999... in floating point
 
 
 def test_debrief_of_a_poor_run(call):
