@@ -461,3 +461,23 @@ def test_a_number_of_400_digits_is_a_message_not_an_overflow(
     replace_in(module_copy / file, old, new)
     error = refused(app, module_copy, file, field, message)
     assert error.message == message
+
+
+def test_a_time_written_without_quotes_is_not_taken_for_a_number(app, module_copy):
+    # YAML 1.1 reads 45:00 as 2700 (base 60): accepted as 2700 minutes, without a word.
+    replace_in(module_copy / "module.yaml", "estimated_minutes: 45", "estimated_minutes: 45:00")
+    refused(
+        app,
+        module_copy,
+        "module.yaml",
+        "estimated_minutes",
+        "YAML reads 45:00 as 2700, a number in base 60: put it in double quotes if it is a text",
+    )
+
+
+def test_a_text_yaml_reads_as_something_else_shows_what_was_written(app, module_copy):
+    replace_in(module_copy / "quizzes" / "check.yaml", "en: Knowledge check", "en: No")
+    error = refused(app, module_copy, "quizzes/check.yaml", "title.en", "")
+    assert error.message == (
+        "expected text; got No, which YAML reads as false (put it in double quotes if it is a text)"
+    )

@@ -29,6 +29,26 @@ def dotted(loc) -> str:
     return out
 
 
+def child(node, part):
+    """The node under `node` at one step of a field path (a key or an index), or None."""
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        return next((v for k, v in node.value if k.value == part), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def source_of(nodes, loc) -> str | None:
+    """A plain scalar's text as written, where YAML read it as something else than text
+    (`No` as false, `22:10` as 1330): for a message that shows both."""
+    node = nodes
+    for part in loc:
+        node = child(node, part)
+    if isinstance(node, yaml.ScalarNode) and node.tag != "tag:yaml.org,2002:str":
+        return node.value
+    return None
+
+
 def line_of(nodes, loc) -> int | None:
     """The 1-based line of the YAML node at `loc` (or of its nearest existing parent)."""
     node, line = nodes, None
@@ -36,14 +56,7 @@ def line_of(nodes, loc) -> int | None:
         if node is None:
             break
         line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-        else:
-            node = None
+        node = child(node, part)
     if node is not None:
         line = node.start_mark.line + 1
     return line

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from trainer.content import yaml_guard
 from trainer.content.markdown import AssetError, render_markdown
-from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of
+from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of, source_of
 from trainer.content.schema import (
     NODE_TYPES,
     QUESTION_TYPES,
@@ -161,6 +161,12 @@ class _Checker:
                 if bad.tag == yaml_guard.BINARY_TAG:
                     message = "binary data (!!binary) where text belongs"
                 self.error(path, dotted(loc), message, bad.start_mark.line + 1)
+            for loc, bad, value in yaml_guard.base_60_numbers(node):
+                message = (
+                    f"YAML reads {bad.value} as {value}, a number in base 60: put it in double "
+                    "quotes if it is a text such as a time of day, or write the number plainly"
+                )
+                self.error(path, dotted(loc), message, bad.start_mark.line + 1)
             try:
                 return loader.construct_document(node), node
             except (ValueError, AttributeError, KeyError, TypeError) as exc:
@@ -187,8 +193,13 @@ class _Checker:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
+            # A field the YAML checks reported already (a base-60 number ...): reported once.
+            reported = {e.path for e in self.errors if e.file == self.shown(path)}
             for loc, errs in grouped(exc.errors()):
-                self.error(path, dotted(loc), friendly(errs, loc), line_of(nodes, loc))
+                if dotted(loc) in reported:
+                    continue
+                message = friendly(errs, loc, source_of(nodes, loc))
+                self.error(path, dotted(loc), message, line_of(nodes, loc))
             return None
 
     def duplicates(self, path: Path, where: str, ids: list[str], line: int | None = None) -> None:
@@ -608,13 +619,17 @@ def grouped(errors: list[dict]) -> list[tuple[list, list[dict]]]:
     return [(list(loc), errs) for loc, errs in groups.items()]
 
 
-def friendly(errs: list[dict], loc: list) -> str:
+def friendly(errs: list[dict], loc: list, source: str | None = None) -> str:
+    """One message for the errors at one field; `source` is the value as written when YAML
+    read it as something else than text."""
     types = [err["type"] for err in errs]
     value = errs[0]["input"]
     if "float_type" in types and type(value) is int:  # a whole number no float can hold
         return f"the number is too large; got {shown(value)}"
     if all(kind in EXPECTED for kind in types):
-        got = shown(errs[0]["input"])
+        got = shown(value)
+        if source is not None and source.lower() != got.lower():
+            got = f"{source}, which YAML reads as {got} (put it in double quotes if it is a text)"
         if loc == ["schema_version"]:
             return (
                 f"expected the format version as a whole number without quotes; this Trainer "

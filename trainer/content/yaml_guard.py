@@ -15,6 +15,8 @@ import yaml
 MAX_EXPANDED_NODES = 1_000_000
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 BINARY_TAG = "tag:yaml.org,2002:binary"
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
 # Unicode's control characters (category Cc) but tab and line breaks, as trainer/inputs.py.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -95,6 +97,14 @@ def unreadable_scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
             yaml.constructor.SafeConstructor().construct_object(node)
         except (ValueError, AttributeError, KeyError, TypeError):
             yield loc, node
+
+
+def base_60_numbers(root) -> Iterator[tuple[list, yaml.ScalarNode, int | float]]:
+    """Plain scalars YAML 1.1 reads as numbers in base 60: `45:00` is 2700, `22:10` is 1330.
+    In a number field the author meant something else; in a text, a time of day."""
+    for loc, node in scalars(root):
+        if node.tag in (INT_TAG, FLOAT_TAG) and ":" in node.value:
+            yield loc, node, yaml.constructor.SafeConstructor().construct_object(node)
 
 
 def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
