@@ -411,26 +411,29 @@ def _counts(learners, conditions: dict) -> Select:
     return select(*columns).select_from(learners)
 
 
-def _order(learners, view: DashboardView) -> list:
+def _sort_key(learners, view: DashboardView):
+    """What the page is sorted by first (then by name and id)."""
     if view.sort == "profession" and view.profession_order:
         ranks = {Profession(value): n for n, value in enumerate(view.profession_order)}
-        key = case(ranks, value=learners.c.profession, else_=len(ranks))
-    elif view.sort.startswith("m") and view.sort[1:].isdigit():
+        return case(ranks, value=learners.c.profession, else_=len(ranks))
+    if view.sort.startswith("m") and view.sort[1:].isdigit():
         percent = (
             select(Progress.percent)
             .where(Progress.user_id == learners.c.id, Progress.module_id == int(view.sort[1:]))
             .scalar_subquery()
         )
-        key = func.coalesce(percent, -1)  # not started sorts below started at 0%
-    else:
-        key = learners.c.name
-    return [key.desc() if view.descending else key, learners.c.name, learners.c.id]
+        return func.coalesce(percent, -1)  # not started sorts below started at 0%
+    return learners.c.name
+
+
+def _order(columns, view: DashboardView) -> list:
+    key = columns.sort_key
+    return [key.desc() if view.descending else key, columns.name, columns.id]
 
 
 def _page(learners, conditions: dict, view: DashboardView) -> Select:
-    """The learners the filters select, sorted, with how many match in all ("matches") and
-    each one's place in the order ("position"); one page of them unless per_page is 0."""
-    position = func.row_number().over(order_by=_order(learners, view)).label("position")
+    """The learners the filters select with their sort key, in order; one page of them
+    unless per_page is 0."""
     query = select(
         learners.c.id,
         learners.c.name,
@@ -439,12 +442,11 @@ def _page(learners, conditions: dict, view: DashboardView) -> Select:
         learners.c.done,
         learners.c.overdue,
         learners.c.failed_twice,
-        func.count().over().label("matches"),
-        position,
+        _sort_key(learners, view).label("sort_key"),
     ).where(learners.c.in_scope == 1)
     if view.status in conditions:
         query = query.where(conditions[view.status])
-    query = query.order_by(position)
+    query = query.order_by(*_order(query.selected_columns, view))
     if view.per_page:
         query = query.limit(view.per_page).offset((max(view.page, 1) - 1) * view.per_page)
     return query
@@ -458,7 +460,7 @@ COUNTS = ("members", "all", "not_started", "in_progress", "overdue", "failed_twi
 class DashboardPage:
     counts: dict[str, int]  # COUNTS
     rows: list  # id, name, email, profession, done, overdue, failed_twice
-    matches: int  # how many learners the filters select, on all pages
+    matches: int  # how many learners the filters select, on all pages (0 past the last)
 
 
 def dashboard_page(cohort_id: int, view: DashboardView) -> DashboardPage:
@@ -470,12 +472,15 @@ def dashboard_page(cohort_id: int, view: DashboardView) -> DashboardPage:
     counts = _counts(learners, conditions).subquery("counts")
     page = _page(learners, conditions, view).subquery("page")
     query = (
-        select(counts, page).select_from(counts.outerjoin(page, true())).order_by(page.c.position)
+        select(counts, page)
+        .select_from(counts.outerjoin(page, true()))
+        .order_by(*_order(page.c, view))
     )
     found = db.session.execute(query).all()
     totals = {key: int(found[0]._mapping[f"n_{key}"]) for key in COUNTS}
     rows = [row for row in found if row.id is not None]
-    return DashboardPage(totals, rows, rows[0].matches if rows else 0)
+    matches = totals[view.status if view.status in conditions else "all"] if rows else 0
+    return DashboardPage(totals, rows, matches)
 
 
 def progress_of(cohort_id: int, user_ids: list[int]) -> list:
