@@ -4,11 +4,13 @@ Plain functions: they take data, change the session and flush; the caller commit
 """
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -54,6 +56,24 @@ def normalize_email(email: str) -> str:
     """One spelling per address: compatibility forms folded (NFKC: a fullwidth "ｉｖａｎ@" typed
     with an Asian keyboard layout is "ivan@"), lower case."""
     return unicodedata.normalize("NFKC", email).strip().lower()
+
+
+WORD = re.compile(r"[^\W\d_]+")  # a run of letters: the address's words, between dots and digits
+
+
+def mixed_script_problem(email: str):
+    """Why a new address is refused if one of its words mixes Latin and Cyrillic letters:
+    "ivаn" typed with one Cyrillic "а" after a keyboard-layout switch looks right on screen,
+    and no mail reaches it. An address wholly in one script ("иван@почта.рф") is fine."""
+    for word in WORD.findall(email):
+        scripts = {unicodedata.name(letter, "").partition(" ")[0] for letter in word}
+        if {"LATIN", "CYRILLIC"} <= scripts:
+            return _l(
+                "“%(word)s” mixes Latin and Cyrillic letters: check the keyboard layout and "
+                "type the address again.",
+                word=word,
+            )
+    return None
 
 
 def find_by_email(email: str) -> User | None:

@@ -15,8 +15,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, ValidationError
 
+from trainer.accounts import mixed_script_problem
 from trainer.i18n import LANGUAGE_NAMES, current_lang
 from trainer.models import Profession, Role
 from trainer.models.users import EMAIL_MAX, NAME_MAX, PROFESSION_LABELS, ROLE_LABELS
@@ -41,16 +42,26 @@ PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 
 
-def email_field(label=None):
+def email_field(label=None, new_address=False):
+    """An email field; for a `new_address` (an account made, an address changed), one that
+    mixes Latin and Cyrillic letters in a word is refused. Signing in and password recovery
+    take any address, so that an account made before this check still gets in."""
+    validators = [
+        DataRequired(_l("Enter an email address.")),
+        Length(max=EMAIL_MAX, message=_l("At most %(max)d characters.")),
+        Email(_l("Enter a valid email address."), check_deliverability=False),
+    ]
+    if new_address:
+        validators.append(one_script_address)
     return EmailField(
-        label or _l("Email"),
-        validators=[
-            DataRequired(_l("Enter an email address.")),
-            Length(max=EMAIL_MAX, message=_l("At most %(max)d characters.")),
-            Email(_l("Enter a valid email address."), check_deliverability=False),
-        ],
-        render_kw={"autocomplete": "email"},
+        label or _l("Email"), validators=validators, render_kw={"autocomplete": "email"}
     )
+
+
+def one_script_address(_form, field) -> None:
+    problem = mixed_script_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 def name_field():

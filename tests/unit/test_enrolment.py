@@ -214,3 +214,21 @@ def test_a_removed_member_in_the_file_is_invited_again_on_the_same_row(app, make
         member = membership(learner.id)
         assert member.removed_at is None and member.pending  # they left: they choose again
         assert count(CohortMember) == 3
+
+
+def test_an_address_typed_across_keyboard_layouts_is_named_on_its_line(app):
+    data = (
+        "name,email,profession\n"
+        "Ivan,ivаn@example.org,police\n"  # a Cyrillic "а" in a Latin word
+        "Иван,иван@почта.рф,police\n"  # wholly Cyrillic: a real address
+        "Olga,olga@exаmple.org,judge\n"  # the slip in the domain
+        "Пётр,petr.иванов@example.org,judge\n"  # each word in one script
+    ).encode()
+    with app.test_request_context():
+        problems = {row.line: texts(row) for row in parse_roster(data).rows}
+    assert problems[2] == [
+        "“ivаn” mixes Latin and Cyrillic letters: check the keyboard layout and type the address "
+        "again."
+    ]
+    assert problems[3] == [] and problems[5] == []
+    assert problems[4][0].startswith("“exаmple” mixes Latin and Cyrillic letters")

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from tests.conftest import PASSWORD, sign_in
+from trainer.accounts import create_user
 from trainer.extensions import db
 from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
@@ -219,3 +220,19 @@ def test_sign_in_is_rate_limited_per_address(make_app):
         for i in range(4)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_an_address_typed_across_keyboard_layouts_is_refused_at_registration_only(app, client):
+    code = _invite(app, max_uses=2)
+    html = _register(client, code, email="pеtr@example.org").get_data(as_text=True)  # Cyrillic е
+    assert "“pеtr” mixes Latin and Cyrillic letters: check the keyboard layout" in html
+    assert 'value="pеtr@example.org"' in html  # kept in the form, to be corrected
+    with app.app_context():
+        assert db.session.query(User).count() == 0
+        # An account made before the check (or by the CLI) still signs in with its address.
+        create_user("olеg@example.org", "Олег", "long-enough-pass", role=Role.LEARNER)
+        db.session.commit()
+    signed_in = client.post(
+        "/login", data={"email": "olеg@example.org", "password": "long-enough-pass"}
+    )
+    assert signed_in.status_code == 302

@@ -22,7 +22,7 @@ class PasswordChangeForm(Form):
 class EmailChangeForm(Form):
     """A new address; it takes effect once confirmed from that address."""
 
-    email = email_field(_l("New email address"))
+    email = email_field(_l("New email address"), new_address=True)
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],

@@ -27,7 +27,7 @@ class UserSearchForm(Form):
 
 class UserCreateForm(Form):
     name = name_field()
-    email = email_field()
+    email = email_field(new_address=True)
     role = role_field()
     profession = profession_field()
     password, confirm = new_password_fields()

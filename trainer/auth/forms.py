@@ -30,7 +30,7 @@ class RegisterForm(Form):
         render_kw={"autocomplete": "off"},
     )
     name = name_field()
-    email = email_field()
+    email = email_field(new_address=True)
     profession = profession_field()
     locale = locale_field()
     password, confirm = new_password_fields()

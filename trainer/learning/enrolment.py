@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
-from trainer.accounts import normalize_email
+from trainer.accounts import mixed_script_problem, normalize_email
 from trainer.extensions import db
 from trainer.inputs import has_control_characters
 from trainer.models import Cohort, CohortMember, Profession, Role, User
@@ -188,6 +188,8 @@ def check_email(row: RosterRow) -> None:
     row.email = normalize_email(checked.normalized)
     if len(row.email) > EMAIL_MAX:
         row.problems.append(_l("The email is longer than %(max)s characters.", max=EMAIL_MAX))
+    elif problem := mixed_script_problem(row.email):
+        row.problems.append(problem)
 
 
 def check_profession(row: RosterRow, value: str) -> None:
