@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from trainer import accounts, audit
-from trainer.cohorts import charts
+from trainer.cohorts import charts, matrix
 from trainer.cohorts.forms import (
     STATUS_LABELS,
     SUMMARY_LABELS,
@@ -214,6 +214,8 @@ def dashboard_page(cohort_id: int):
         today=today(),
         # Translated once, not once per row: a thousand lazy strings cost a tenth of a second.
         professions={p: str(label) for p, label in PROFESSION_LABELS.items()},
+        matrix_rows=matrix.matrix_rows,
+        learner_href=matrix.learner_href(cohort.id),
     )
 
 

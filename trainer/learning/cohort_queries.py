@@ -7,7 +7,18 @@ them; this module imports no blueprint.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, bindparam, case, false, func, or_, select, text, true
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal_column,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import joinedload
 
 from trainer.extensions import db
@@ -301,25 +312,46 @@ class DashboardView:
     profession_order: tuple[str, ...] = ()
 
 
+def not_indexed(column):
+    """The column in an expression that no index answers (SQLite then filters the rows an
+    index range found by it, instead of seeking once per value of an IN list)."""
+    return column + literal_column("0")
+
+
 def _learner_facts(cohort_id: int, today: date):
-    """Per current member: assignments done, started, overdue, and the mean percent."""
+    """Per current member: assignments done, started and overdue. Read from the member's
+    own progress rows in the assigned modules (one index range per member, not a lookup per
+    member and assignment); overdue is the number of past-due assignments less those of
+    them completed (a learner has one progress row per module, a cohort one assignment)."""
+    assigned = select(Assignment.module_id).where(Assignment.cohort_id == cohort_id)
+    past_due = (
+        select(func.count())
+        .where(Assignment.cohort_id == cohort_id, Assignment.due_on < today)
+        .scalar_subquery()
+    )
     completed = Progress.status == Status.COMPLETED
     started = Progress.status.in_([Status.IN_PROGRESS, Status.COMPLETED])
-    late = and_(Assignment.due_on < today, or_(Progress.id.is_(None), ~completed))
+    completed_late = and_(completed, Assignment.due_on < today)
     return (
         select(
             CohortMember.user_id.label("user_id"),
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0).label("done"),
             func.coalesce(func.sum(case((started, 1), else_=0)), 0).label("started"),
-            func.coalesce(func.sum(case((late, 1), else_=0)), 0).label("overdue"),
+            (past_due - func.coalesce(func.sum(case((completed_late, 1), else_=0)), 0)).label(
+                "overdue"
+            ),
         )
         .select_from(CohortMember)
-        .outerjoin(Assignment, Assignment.cohort_id == CohortMember.cohort_id)
         .outerjoin(
             Progress,
             and_(
-                Progress.user_id == CohortMember.user_id, Progress.module_id == Assignment.module_id
+                Progress.user_id == CohortMember.user_id,
+                not_indexed(Progress.module_id).in_(assigned),
             ),
+        )
+        .outerjoin(
+            Assignment,
+            and_(Assignment.cohort_id == cohort_id, Assignment.module_id == Progress.module_id),
         )
         .where(CohortMember.cohort_id == cohort_id, CohortMember.counts())
         .group_by(CohortMember.user_id)
@@ -328,7 +360,8 @@ def _learner_facts(cohort_id: int, today: date):
 
 
 def failed_twice_ids(cohort_id: int) -> Select:
-    """Members who failed one quiz of an assigned module at least twice and never passed it."""
+    """Members who failed one quiz of an assigned module at least twice and never passed it.
+    The quiz results are read by member (one index range each), the version filtered."""
     versions = select(ModuleVersion.id).where(
         ModuleVersion.module_id.in_(
             select(Assignment.module_id).where(Assignment.cohort_id == cohort_id)
@@ -339,7 +372,7 @@ def failed_twice_ids(cohort_id: int) -> Select:
         select(LearningEvent.user_id)
         .where(
             LearningEvent.user_id.in_(current_members(cohort_id)),
-            LearningEvent.module_version_id.in_(versions),
+            not_indexed(LearningEvent.module_version_id).in_(versions),
             text(QUIZ_RESULTS),
             LearningEvent.object_id.contains("/quiz/", autoescape=True),
         )
