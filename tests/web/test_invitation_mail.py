@@ -3,6 +3,7 @@
 imported accounts; sending again never duplicates anything; a server that is down is a
 message, never a 500, and nothing is recorded."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +20,7 @@ from trainer.models import (
     CohortMailing,
     CohortMember,
     InviteCode,
+    MailingSubmission,
     Role,
     User,
 )
@@ -197,6 +199,7 @@ def test_mail_server_down_is_a_message_and_records_nothing(make_app, make_user):
     assert count(app, ActivationToken) == 0
     assert count(app, InviteCode) == 0
     assert count(app, CohortMember, CohortMember.accepted_at.is_(None)) == 0
+    assert count(app, MailingSubmission) == 0  # the same forms may be sent again
 
 
 def test_the_forms_refuse_a_post_without_csrf(make_app, make_user, smtp_server):
@@ -225,3 +228,32 @@ def test_the_mail_posts_are_rate_limited(make_app, make_user, smtp_server):
                           data={"addresses": "b@example.org", "code": "new", "locale": "en"})
     assert refused.status_code == 429
     assert [m["To"] for m in smtp_server.messages] == ["a@example.org"]
+
+
+def tokens(page: str) -> list[str]:
+    """The one-use tokens of the page's mailing forms, in the page's order."""
+    return re.findall(r'name="submission" type="hidden" value="([^"]+)"', page)
+
+
+def test_a_mailing_form_sent_twice_sends_once(mail_app, smtp_server, setting):
+    _trainer, _member, _existing, cohort_id, client = setting
+    imported(mail_app, cohort_id)
+    page = client.get(f"/cohorts/{cohort_id}/members", headers=EN).text
+    invitation, activation, *_rows = tokens(page)
+    data = {"addresses": "new@example.org", "code": "new", "locale": "en"}
+    for _click in range(2):
+        page = client.post(f"/cohorts/{cohort_id}/invitations/email", headers=EN,
+                           data={**data, "submission": invitation}, follow_redirects=True).text
+    assert "Sent once: the same form arrived twice." in page
+    assert len(smtp_server.inbox.to("new@example.org")) == 1
+    assert count(mail_app, InviteCode) == 1
+    for _click in range(2):
+        client.post(f"/cohorts/{cohort_id}/activation/email", data={"submission": activation})
+    [mary] = smtp_server.inbox.to("mary@example.org")  # one link, and it still works
+    assert mail_app.test_client().get(path_of(
+        next(url for url in links(mary) if "/activate/" in url))).status_code == 200
+    # The page shown again has new tokens: sending again is a new mailing.
+    again = tokens(client.get(f"/cohorts/{cohort_id}/members", headers=EN).text)[0]
+    assert again != invitation
+    client.post(f"/cohorts/{cohort_id}/invitations/email", data={**data, "submission": again})
+    assert len(smtp_server.inbox.to("new@example.org")) == 2

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from trainer.forms import Form, InviteLimitsForm
+from trainer.forms import ActionForm, Form, InviteLimitsForm
 from trainer.learning.dashboard import FAILED_TWICE, OVERDUE
 from trainer.models import Profession, Status
 from trainer.models.users import PROFESSION_LABELS
@@ -142,3 +142,7 @@ class ExportForm(Form):
         ],
         default="xlsx",
     )
+
+
+class MailingForm(OneSubmission, ActionForm):
+    """A button that emails (activation links): sent twice, it sends once."""

@@ -14,13 +14,15 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from trainer.cohorts import mailing
+from trainer.cohorts.forms import MailingForm
 from trainer.cohorts.operations import create_cohort_invite
 from trainer.cohorts.views import bp, load_cohort, load_member
 from trainer.extensions import db, limiter
-from trainer.forms import ActionForm, Form, locale_field
+from trainer.forms import Form, locale_field
 from trainer.learning import cohort_queries as queries
 from trainer.models import Cohort
 from trainer.policy import authorize, can, require
+from trainer.submissions import OneSubmission, token_of
 
 NEW_CODE = "new"
 NEW_CODE_DAYS = 30
@@ -38,7 +40,7 @@ def mail_key() -> str:
 mail_rate = limiter.shared_limit(mail_limit, scope="cohort-mail", key_func=mail_key)
 
 
-class InvitationEmailForm(Form):
+class InvitationEmailForm(OneSubmission, Form):
     """The cohort's invitation, to addresses typed or pasted (one or several a line)."""
 
     addresses = TextAreaField(
@@ -71,7 +73,7 @@ def invitation_panel(cohort: Cohort) -> dict | None:
         return None
     return {
         "form": invitation_form(cohort),
-        "action": ActionForm(),
+        "action": MailingForm(),
         "unanswered": mailing.unanswered_invitations(cohort),
         "mailings": mailing.mailings(cohort),
         "waiting": len(queries.awaiting_activation(cohort.id)),
@@ -117,12 +119,16 @@ def email_invitations(cohort_id: int):
     if len(addresses.valid) > mailing.MAX_ADDRESSES:
         flash(_("At most %(max)s addresses at a time.", max=mailing.MAX_ADDRESSES), "error")
         return back
+    token = token_of(form)
+    if not claimed(token):
+        return back
     invite = chosen_invite(cohort, form, len(addresses.valid))
     result = mailing.send_invitations(
         cohort, invite, addresses.valid, form.locale.data, current_user
     )
-    if not result.sent and form.code.data == NEW_CODE:
+    if not result.sent:
         db.session.rollback()  # no code nobody was sent
+        mailing.release(token)
     db.session.commit()
     flash_sending(result, ngettext("Invitation sent to %(num)s address.",
                                    "Invitation sent to %(num)s addresses.", len(result.sent)))
@@ -138,8 +144,9 @@ def email_activation_links(cohort_id: int):
     """A new personal activation link, by email, to every account of the cohort that nobody
     has activated yet (their earlier links stop working)."""
     cohort = load_cohort(cohort_id, "cohorts.change")
-    if ActionForm().validate_on_submit():
-        send_activation(cohort, queries.awaiting_activation(cohort.id))
+    form = MailingForm()
+    if form.validate_on_submit():
+        send_activation(cohort, queries.awaiting_activation(cohort.id), token_of(form))
     return redirect(url_for("cohorts.members", cohort_id=cohort.id))
 
 
@@ -150,16 +157,31 @@ def email_activation_link(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     member = load_member(cohort, user_id)
     authorize("cohorts.member.activation_email", member)
-    if ActionForm().validate_on_submit():
-        send_activation(cohort, [member.user])
+    form = MailingForm()
+    if form.validate_on_submit():
+        send_activation(cohort, [member.user], token_of(form))
     return redirect(url_for("cohorts.members", cohort_id=cohort.id))
 
 
-def send_activation(cohort: Cohort, users: list) -> None:
+def claimed(token: str) -> bool:
+    """Claim the mailing form's submission before any message goes (committed: a repeat, or
+    a request at the same moment, then finds it); False, with a message, if it was sent."""
+    if not mailing.claim(token, current_user.id):
+        flash(_("Sent once: the same form arrived twice."), "info")
+        return False
+    db.session.commit()
+    return True
+
+
+def send_activation(cohort: Cohort, users: list, token: str) -> None:
     if not users:
         flash(_("Every account of the cohort has been activated."), "info")
         return
+    if not claimed(token):
+        return
     result = mailing.send_activation_links(cohort, users, current_user)
+    if not result.sent:
+        mailing.release(token)
     db.session.commit()
     flash_sending(result, ngettext("Activation link sent to %(num)s person.",
                                    "Activation links sent to %(num)s people.", len(result.sent)))

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from trainer import accounts, audit, mail
 from trainer.extensions import db
 from trainer.learning.enrolment import current_memberships, enrol_users
-from trainer.models import Cohort, CohortMailing, InviteCode, User
+from trainer.models import Cohort, CohortMailing, InviteCode, MailingSubmission, User
 from trainer.models.types import utcnow
 from trainer.models.users import EMAIL_MAX
 
@@ -93,7 +94,7 @@ def note_mailing(cohort: Cohort, email: str, kind: str, acting: User) -> None:
             CohortMailing(cohort_id=cohort.id, email=email, kind=kind, sent_by_id=acting.id)
         )
     else:
-        row.times += 1
+        row.times = CohortMailing.times + 1  # in SQL: two mailings at once both count
         row.sent_at = utcnow()
         row.sent_by_id = acting.id
 
@@ -224,3 +225,24 @@ def send_activation_links(cohort: Cohort, users: list[User], acting: User) -> Se
         result.sent.append(user.email)
     db.session.flush()
     return result
+
+
+# A mailing form sent once -------------------------------------------------------------------
+
+
+def claim(token: str, user_id: int) -> bool:
+    """Record that the mailing form `token` is being sent; False if it already was (or is
+    being, by a request at the same moment). A mailing makes no row that could hold the
+    token, and its messages cannot be taken back: the caller commits the claim before any
+    message goes, and releases it if none went."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(MailingSubmission(token=token, user_id=user_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def release(token: str) -> None:
+    """Nothing was sent (the mail server is down): the same form may be sent again."""
+    db.session.execute(delete(MailingSubmission).where(MailingSubmission.token == token))

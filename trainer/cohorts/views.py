@@ -32,6 +32,7 @@ from trainer.cohorts.forms import (
     DashboardFilterForm,
     ExportForm,
     LearnerProfessionForm,
+    MailingForm,
 )
 from trainer.cohorts.my_training import assignment_title
 from trainer.cohorts.operations import (
@@ -427,6 +428,7 @@ def members(cohort_id: int):
         rows=queries.all_members(cohort.id),
         professions={p: str(label) for p, label in PROFESSION_LABELS.items()},
         form=ActionForm(),
+        mailing_form=MailingForm(),
     )
 
 

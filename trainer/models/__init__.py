@@ -5,7 +5,7 @@ from trainer.models.certificates import Certificate
 from trainer.models.classroom import ClassParticipant, ClassSession, ClassVote
 from trainer.models.cohorts import Assignment, Cohort, CohortMember, cohort_trainers
 from trainer.models.content import Module, ModuleAsset, ModuleVersion
-from trainer.models.mail import CohortMailing, ReminderSent
+from trainer.models.mail import CohortMailing, MailingSubmission, ReminderSent
 from trainer.models.progress import LearningEvent, Progress, Status, Verb
 from trainer.models.quizzes import AttemptState, QuizAnswer, QuizAttempt
 from trainer.models.scenarios import RunStatus, ScenarioRun
@@ -25,6 +25,7 @@ __all__ = [
     "CohortMember",
     "InviteCode",
     "LearningEvent",
+    "MailingSubmission",
     "Module",
     "ModuleAsset",
     "ModuleVersion",

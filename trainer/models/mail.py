@@ -42,3 +42,15 @@ class CohortMailing(db.Model):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     times: Mapped[int] = mapped_column(default=1)
+
+
+class MailingSubmission(db.Model):
+    """A submitted mailing form (a cohort's invitations, activation links), by its one-use
+    token (trainer.submissions): written before any message goes, so that the same form sent
+    again, or twice at once, finds it and sends nothing more."""
+
+    __tablename__ = "mailing_submissions"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
