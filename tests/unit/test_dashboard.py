@@ -5,7 +5,9 @@ from io import BytesIO
 from types import SimpleNamespace as Row
 
 import openpyxl
+import pytz
 
+from trainer.cohorts.matrix import matrix_rows
 from trainer.learning import dashboard
 from trainer.models import Profession, Status
 
@@ -74,6 +76,29 @@ def test_completion_series_is_cumulative_per_day():
         (date(2026, 3, 4), 4),
     ]
     assert dashboard.completion_series(done, date(2026, 3, 5), date(2026, 3, 1)) == []
+
+
+def test_local_dates_are_those_of_one_conversion_per_instant_across_offset_changes():
+    # Every 17 minutes for four days around a change of offset: summer time starting and
+    # ending, a zone half an hour off the hour, one that moves at local midnight, and one
+    # without changes (Moscow).
+    changes = {
+        "Europe/Berlin": [datetime(2026, 3, 28), datetime(2026, 10, 24)],
+        "Australia/Adelaide": [datetime(2026, 4, 3), datetime(2026, 10, 2)],
+        "America/Santiago": [datetime(2026, 4, 3), datetime(2026, 9, 4)],
+        "Europe/Moscow": [datetime(2026, 3, 28)],
+    }
+    for name, starts in changes.items():
+        zone = pytz.timezone(name)
+        for start in starts:
+            instants = [
+                (start + timedelta(minutes=17 * n)).replace(tzinfo=UTC) for n in range(4 * 85)
+            ]
+            expected = [instant.astimezone(zone).date() for instant in instants]
+            assert dashboard.local_dates(instants, zone) == expected, (name, start)
+    moscow = pytz.timezone("Europe/Moscow")
+    late = datetime(2026, 3, 5, 21, 30, tzinfo=UTC)  # 00:30 the next day in Moscow
+    assert dashboard.local_dates([late, late.astimezone(moscow)], moscow) == [date(2026, 3, 6)] * 2
 
 
 def test_score_histogram_bins_of_ten_with_100_in_the_last():
@@ -181,3 +206,47 @@ def test_events_split_into_quiz_attempts_and_scenario_runs():
     ]
     assert dashboard.quiz_attempts(events) == events[:2]
     assert dashboard.scenario_runs(events) == [events[2]]
+
+
+def test_matrix_rows_escape_every_text_and_show_each_cell():
+    anna = Row(**{**vars(ANNA), "name": "<b>Анна & Co</b>", "failed_twice": True})
+    boris = Row(**{**vars(BORIS), "failed_twice": False})
+    rows = [
+        dashboard.MatrixRow(learner, row.cells)
+        for learner, row in zip([anna, boris], matrix(), strict=True)
+    ]
+    words = {
+        "status": {s.value: f"<{s.value}>" for s in Status},
+        "quiz": "quiz",
+        "scenario": "scénario",
+        "overdue": "overdue & late",
+        "failed": "failed <twice>",
+    }
+    professions = {Profession.POLICE: "Police <officer>", Profession.JUDGE: "Judge"}
+    html = str(matrix_rows(rows, lambda user_id: f"/c/1/learners/{user_id}", professions, words))
+    assert "<b>" not in html and "&lt;b&gt;Анна &amp; Co&lt;/b&gt;" in html
+    assert html.count("<tr>") == 2 and html.count('<td class="cell') == 4
+    assert '<a href="/c/1/learners/1">' in html and '<a href="/c/1/learners/2">' in html
+    assert html.count("failed &lt;twice&gt;") == 1  # Анна's only
+    assert "<td>Police &lt;officer&gt;</td>" in html
+    # Анна's first cell: completed, 100%, best quiz 90, best scenario 64, not overdue.
+    assert (
+        '<td class="cell completed">&lt;completed&gt; · 100%<br>quiz 90%<br>scénario 64%</td>'
+        in html
+    )
+    # Борис's first cell: in progress and overdue, its best quiz score rounded.
+    assert (
+        '<td class="cell in_progress overdue">&lt;in_progress&gt; · 40%<br>quiz 30%'
+        '<br><strong class="flag">overdue &amp; late</strong></td>' in html
+    )
+
+
+def test_matrix_rows_round_scores_half_to_even_as_the_template_did():
+    cell = dashboard.Cell(Status.IN_PROGRESS, 50, 72.5, 73.5, overdue=False)
+    row = dashboard.MatrixRow(
+        Row(id=3, name="Вера", profession=Profession.JUDGE, failed_twice=False), [cell]
+    )
+    words = {"status": {s.value: s.value for s in Status}, "quiz": "q", "scenario": "s",
+             "overdue": "o", "failed": "f"}  # fmt: skip
+    html = str(matrix_rows([row], str, {Profession.JUDGE: "Judge"}, words))
+    assert "<br>q 72%<br>s 74%</td>" in html

@@ -563,8 +563,8 @@ def assignment(cohort_id: int, assignment_id: int):
 
 
 def completion_series(cohort: Cohort, assignment: Assignment, rows):
-    zone = get_timezone()  # once: a cohort has a thousand completions
-    done = [r.completed_at.astimezone(zone).date() for r in rows if r.completed_at is not None]
+    instants = [r.completed_at for r in rows if r.completed_at is not None]
+    done = dashboard.local_dates(instants, get_timezone())
     end = today()
     start = min([cohort.starts_on or to_user_timezone(assignment.created_at).date(), *done, end])
     start = max(start, date.fromordinal(end.toordinal() - 365))  # at most a year of days
