@@ -481,3 +481,15 @@ def test_a_text_yaml_reads_as_something_else_shows_what_was_written(app, module_
     assert error.message == (
         "expected text; got No, which YAML reads as false (put it in double quotes if it is a text)"
     )
+
+
+@pytest.mark.parametrize("invisible", ["\\u200b", "\\u2060\\u200d", "\\ufeff \\u200c"])
+def test_a_text_of_invisible_characters_is_empty(app, module_copy, invisible):
+    manifest = module_copy / "module.yaml"
+    replace_in(manifest, "  en: Responding to a domestic violence call", f'  en: "{invisible}"')
+    refused(app, module_copy, "module.yaml", "title.en", "empty English text")
+    replace_in(manifest, f'  en: "{invisible}"', "  en: Responding to a domestic violence call")
+    author = "    author: United Nations Office on Drugs and Crime"
+    replace_in(manifest, author, f'    author: "{invisible}"')
+    refused(app, module_copy, "module.yaml", "references[0].author", "empty text")
+

@@ -120,6 +120,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def blank(value: str) -> bool:
+    """Nothing a reader would see: spaces and invisible characters only (a zero-width space
+    pasted from a web page is not a title)."""
+    return not any(char.isprintable() and not char.isspace() for char in value)
+
+
 class Text(Strict):
     """A text in both languages; neither may be empty."""
 
@@ -129,7 +135,7 @@ class Text(Strict):
     @field_validator("ru", "en")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if blank(value):
             raise ValueError("empty text")
         return value.strip()
 

@@ -30,6 +30,7 @@ from trainer.content.schema import (
     Quiz,
     Reference,
     Scenario,
+    blank,
     shown,
 )
 from trainer.content.validate_imports import check_imports
@@ -383,7 +384,7 @@ def _check_manifest_values(check: _Checker, meta: ModuleMeta, manifest: Path, no
             check.error(manifest, "law_as_of", message, line_of(nodes, ["law_as_of"]))
     for i, reference in enumerate(meta.references):
         for name in ("title", "author"):
-            if not getattr(reference, name).strip():
+            if blank(getattr(reference, name)):
                 where = ["references", i, name]
                 check.error(manifest, dotted(where), "empty text", line_of(nodes, where))
     twice = sorted(p.value for p, count in Counter(meta.audience).items() if count > 1)
