@@ -133,6 +133,25 @@ def test_bad_addresses_send_nothing(mail_app, smtp_server, setting):
     assert "Enter at least one email address." in page.text
 
 
+def test_an_address_mixing_latin_and_cyrillic_sends_nothing(mail_app, smtp_server, setting):
+    # "mаria" with a Cyrillic "а" (a keyboard-layout switch): no mail reaches it, and the
+    # registration form it would lead to refuses it.
+    _trainer, _member, _existing, cohort_id, client = setting
+    page = send(client, cohort_id, "good@example.org, m\u0430ria@example.org")
+    assert "“m\u0430ria” mixes Latin and Cyrillic letters" in page.text
+    assert "Nothing was sent." in page.text
+    assert smtp_server.messages == [] and count(mail_app, InviteCode) == 0
+    client.post("/language/ru", data={"next": "/"})  # the trainer reads Russian now
+    ru = client.post(
+        f"/cohorts/{cohort_id}/invitations/email",
+        data={"addresses": "m\u0430ria@example.org", "code": "new", "locale": "ru"},
+        follow_redirects=True,
+    )
+    assert "В «m\u0430ria» смешаны латинские и русские буквы" in ru.text
+    assert "Ничего не отправлено." in ru.text
+    assert smtp_server.messages == []
+
+
 def imported(app, cohort_id):
     """Two accounts created from a roster for the cohort, not activated."""
     data = "name,email,profession,language\nИван Кузнецов,ivan@example.org,police,ru\n" \

@@ -115,6 +115,11 @@ def email_invitations(cohort_id: int):
     if addresses.invalid:
         flash(_("Not valid email addresses, nothing was sent: %(list)s",
                 list=", ".join(addresses.invalid[:20])), "error")  # fmt: skip
+    for problem in addresses.mixed[:20]:
+        flash(str(problem), "error")
+    if addresses.mixed and not addresses.invalid:
+        flash(_("Nothing was sent."), "error")
+    if addresses.invalid or addresses.mixed:
         return back
     if len(addresses.valid) > mailing.MAX_ADDRESSES:
         flash(_("At most %(max)s addresses at a time.", max=mailing.MAX_ADDRESSES), "error")

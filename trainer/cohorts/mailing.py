@@ -37,6 +37,7 @@ class Recipient:
 class Addresses:
     valid: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    mixed: list[str] = field(default_factory=list)  # why: a word mixes Latin and Cyrillic
 
 
 def parse_addresses(text: str) -> Addresses:
@@ -53,8 +54,11 @@ def parse_addresses(text: str) -> Addresses:
         except EmailNotValidError:
             found.invalid.append(word)
             continue
+        mixed = accounts.mixed_script_problem(address)
         if len(address) > EMAIL_MAX:
             found.invalid.append(word)
+        elif mixed:  # no mail reaches it, and registering with it is refused
+            found.mixed.append(mixed)
         elif address not in found.valid:
             found.valid.append(address)
     return found
