@@ -6,6 +6,7 @@ trainer.learning.enrolment, trainer.cohorts.operations) and render; each commits
 """
 
 from datetime import date
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -153,15 +154,26 @@ def dashboard_view(filters: DashboardFilterForm, assignments, per_page: int = PE
     )
 
 
-def dashboard_link(cohort_id: int, endpoint: str = "cohorts.dashboard", **changes) -> str:
-    """The dashboard's address with some of its parameters changed; any change but the
-    page's starts again from the first page."""
-    args = {key: value for key, value in request.args.items() if value}
-    if "page" not in changes:
-        args.pop("page", None)
-    args.update(changes)
-    args = {key: value for key, value in args.items() if value not in (None, "")}
-    return url_for(endpoint, cohort_id=cohort_id, **args)
+# The characters url_for leaves unencoded in a query string (werkzeug.urls._urlencode).
+QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def dashboard_links(cohort_id: int):
+    """link(**changes): the dashboard's address with some of its parameters changed; any
+    change but the page's starts again from the first page. The address is built once and
+    the query written as url_for writes it (the page has a dozen such links)."""
+    base = url_for("cohorts.dashboard", cohort_id=cohort_id)
+    current = {key: value for key, value in request.args.items() if value}
+
+    def link(**changes) -> str:
+        args = dict(current)
+        if "page" not in changes:
+            args.pop("page", None)
+        args.update(changes)
+        query = [(key, value) for key, value in args.items() if value not in (None, "")]
+        return f"{base}?{urlencode(query, safe=QUERY_SAFE)}" if query else base
+
+    return link
 
 
 def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> dict:
@@ -209,7 +221,7 @@ def dashboard_page(cohort_id: int):
         matches=matches,
         pages=max(-(-matches // PER_PAGE), 1),
         first=(view.page - 1) * PER_PAGE + 1,
-        link=lambda **changes: dashboard_link(cohort.id, **changes),
+        link=dashboard_links(cohort.id),
         export_form=ExportForm(),
         chart=dashboard_charts(cohort, chosen, counts["members"]) if chosen else None,
         today=today(),

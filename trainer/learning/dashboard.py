@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -30,8 +31,7 @@ SUMMARY_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS, OVERDUE, FAILED_TWIC
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple: a page makes hundreds, a frozen dataclass is slow to make
     status: Status
     percent: int
     quiz: float | None  # best quiz score, percent
