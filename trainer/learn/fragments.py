@@ -1,18 +1,24 @@
-"""Parts of module pages that depend only on the module version and the page's language (the
-references, the glossary, the module page's requirements and outline), rendered once per process
-and language: a synced version never
-changes (a changed module is stored as a new version), and the cache lives on its parsed
-content (trainer/learning/content.py), which is keyed by the version and its content hash."""
+"""Parts of the learner's pages that depend only on the module version and the page's language
+(the references, the glossary, the module page's head, requirements and outline, the lesson page's
+content), rendered once per process and language: a synced version never changes (a changed
+module is stored as a new version), and the cache lives on its parsed content
+(trainer/learning/content.py), which is keyed by the version and its content hash. What differs
+between learners is chosen per request: among prepared variants (a requirement met or not, a
+lesson done or not), or put into a placeholder (a form's CSRF token, as in site_header.py)."""
 
 import re
 from dataclasses import dataclass
 
-from flask import get_template_attribute, render_template
-from markupsafe import Markup
+from flask import get_template_attribute, render_template, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from trainer.i18n import current_lang
+from trainer.learn.sections import paired_sections
 from trainer.learning.completion import Requirement, requirements
 from trainer.learning.content import ModuleContent
+from trainer.models import Progress
+from trainer.site_header import CSRF
 
 CITATION = re.compile(r'href="#ref-([^"]+)"')
 
@@ -30,28 +36,124 @@ def rendered(template: str, **context) -> Markup:
 
 @dataclass(frozen=True)
 class ModuleParts:
-    """The module page's lists, each entry with its HTML: the completion rule's requirements
-    (the page marks each met or not) and the outline (the page adds each lesson's badge)."""
+    """The module page's parts: its head (title, summary, facts), then the completion rule's
+    requirements, each rendered unmet and met, and the outline's entries, each lesson's rendered
+    with no badge, "Opened" and "Done" (the learner's progress picks one per request)."""
 
-    requirements: list[tuple[Requirement, Markup]]
-    outline: list[tuple[str, str, Markup]]  # kind, id, link
+    head: Markup
+    requirements: list[tuple[Requirement, tuple[Markup, Markup]]]  # (unmet, met)
+    outline: list[tuple[str | None, dict[str | None, Markup]]]  # lesson id or None, by badge
+
+    def checklist(self, state: dict) -> Markup:
+        return Markup("").join(items[r.met(state)] for r, items in self.requirements)
+
+    def contents(self, state: dict) -> Markup:
+        done, viewed = state.get("lessons", []), state.get("viewed", [])
+        return Markup("").join(
+            items[badge(lesson_id, done, viewed)] for lesson_id, items in self.outline
+        )
+
+
+def badge(lesson_id: str | None, done: list, viewed: list) -> str | None:
+    if lesson_id is None:
+        return None
+    if lesson_id in done:
+        return "done"
+    return "opened" if lesson_id in viewed else None
 
 
 def module_parts(content: ModuleContent, slug: str) -> ModuleParts:
-    return cached(content, ("module parts", current_lang()), lambda: _module_parts(content, slug))
+    key = ("module parts", slug, current_lang(), request.script_root)
+    return cached(content, key, lambda: _module_parts(content, slug))
 
 
 def _module_parts(content: ModuleContent, slug: str) -> ModuleParts:
     macros = "learn/_module_parts.html"
-    requirement_text = get_template_attribute(macros, "requirement_text")
+    requirement_item = get_template_attribute(macros, "requirement_item")
+    outline_item = get_template_attribute(macros, "outline_item")
     lesson_link = get_template_attribute(macros, "lesson_link")
     part_link = get_template_attribute(macros, "part_link")
-    outline = [("lesson", lesson.id, lesson_link(slug, lesson)) for lesson in content.meta.lessons]
+    outline = [
+        (
+            lesson.id,
+            {
+                badge: outline_item("lesson", lesson.id, lesson_link(slug, lesson), badge)
+                for badge in (None, "opened", "done")
+            },
+        )
+        for lesson in content.meta.lessons
+    ]
     for kind, parts in (("quiz", content.quizzes), ("scenario", content.scenarios)):
-        outline += [(kind, ident, part_link(slug, kind, ident, p)) for ident, p in parts.items()]
+        outline += [
+            (None, {None: outline_item(kind, ident, part_link(slug, kind, ident, p), None)})
+            for ident, p in parts.items()
+        ]
     return ModuleParts(
-        requirements=[(r, requirement_text(content, r)) for r in requirements(content.meta)],
+        head=get_template_attribute(macros, "head")(content),
+        requirements=[
+            (r, (requirement_item(content, r, False), requirement_item(content, r, True)))
+            for r in requirements(content.meta)
+        ],
         outline=outline,
+    )
+
+
+def lesson_page(
+    content: ModuleContent, slug: str, lesson_id: str, *, text: bool, both: bool, done: bool
+) -> Markup:
+    """The lesson page's content: the text (when `text`) in one language or both side by side,
+    the "done" form or badge, the pager and the references the lesson cites."""
+    key = ("lesson page", slug, lesson_id, current_lang(), request.script_root, text, both, done)
+    page = cached(content, key, lambda: _lesson_page(content, slug, lesson_id, text, both, done))
+    return with_csrf(page)
+
+
+def _lesson_page(
+    content: ModuleContent, slug: str, lesson_id: str, text: bool, both: bool, done: bool
+) -> Markup:
+    html = content.lesson_html[lesson_id] if text else None
+    previous, following = content.neighbours(lesson_id)
+    return rendered(
+        "learn/_lesson_page.html",
+        slug=slug,
+        content=content,
+        lesson=content.lesson(lesson_id),
+        html=html,
+        both=both,
+        sections=paired_sections(html["ru"], html["en"]) if html and both else None,
+        done=done,
+        previous=previous,
+        following=following,
+        csrf=CSRF,
+    )
+
+
+def with_csrf(html: Markup) -> Markup:
+    """The page part with this request's CSRF token in its placeholder, if it has one."""
+    if CSRF not in html:
+        return html
+    return html.replace(CSRF, escape(generate_csrf()))
+
+
+def catalogue_card(content: ModuleContent, slug: str, progress: Progress | None) -> Markup:
+    """A module's card in the catalogue, with the learner's status and percentage done."""
+    status, percent = (progress.status, progress.percent) if progress else (None, 0)
+    return card("catalogue_card", content, slug, status, percent)
+
+
+def training_card_head(content: ModuleContent, slug: str, progress: Progress) -> Markup:
+    """The top of a module's card in "My training": its title, status and progress bar."""
+    return card("training_card_head", content, slug, progress.status, progress.percent)
+
+
+def card(macro: str, content: ModuleContent, slug: str, status, percent: int) -> Markup:
+    key = (macro, slug, current_lang(), request.script_root, status, percent)
+    return cached(
+        content,
+        key,
+        lambda: get_template_attribute("learn/_cards.html", macro)(
+            slug, content.meta, status, percent
+        ),
     )
 
 
@@ -86,5 +188,9 @@ def glossary(content: ModuleContent) -> Markup:
 
 def register(app) -> None:
     app.jinja_env.globals.update(
-        references_html=references, glossary_html=glossary, module_parts=module_parts
+        references_html=references,
+        glossary_html=glossary,
+        module_parts=module_parts,
+        catalogue_card=catalogue_card,
+        training_card_head=training_card_head,
     )

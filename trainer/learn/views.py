@@ -14,8 +14,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from trainer.cohorts.my_training import assigned_training
 from trainer.extensions import db
-from trainer.learn import bp
-from trainer.learn.sections import paired_sections
+from trainer.learn import bp, fragments
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
 from trainer.learning.completion import next_step
@@ -91,10 +90,11 @@ def part_url(slug: str, kind: str, part_id: str) -> str:
 @require("learn.browse")
 def catalogue():
     modules = db.session.scalars(SYNCED_MODULES).all()
+    contents = [(module, content_of(module.latest_version)) for module in modules]
     visible = [
-        (module, content_of(module.latest_version).meta)
-        for module in modules
-        if can(current_user, "learn.open_module", content_of(module.latest_version).meta)
+        (module, content)
+        for module, content in contents
+        if can(current_user, "learn.open_module", content.meta)
     ]
     return render_template("learn/catalogue.html", modules=visible, progress=progress_by_module())
 
@@ -105,9 +105,9 @@ def my_training():
     rows = db.session.scalars(LEARNERS_PROGRESS_WITH_MODULES, {"user_id": current_user.id}).all()
     entries = []
     for progress in rows:
-        meta = content_of(progress.version).meta
-        step = next_step(meta, progress.state)
-        entries.append((progress, meta, step, step and step_url(progress.module.slug, step)))
+        content = content_of(progress.version)
+        step = next_step(content.meta, progress.state)
+        entries.append((progress, content, step, step and step_url(progress.module.slug, step)))
     assigned = assigned_training(current_user.id, rows)  # cohort assignments, shown first
     return render_template("learn/my_training.html", entries=entries, assigned=assigned)
 
@@ -160,21 +160,15 @@ def lesson(slug: str, lesson_id: str):
     if serve_text:
         lessons.show_text(progress, lesson_id)
     db.session.commit()
-    previous, following = content.neighbours(lesson_id)
-    html = content.lesson_html[lesson_id] if serve_text else None
-    both = request.args.get("view") == "both"
-    return render_template(
-        "learn/lesson.html",
-        module=module,
-        content=content,
-        lesson=entry,
-        html=html,
-        both=both,
-        sections=paired_sections(html["ru"], html["en"]) if html and both else None,
+    page = fragments.lesson_page(
+        content,
+        module.slug,
+        lesson_id,
+        text=serve_text,
+        both=request.args.get("view") == "both",
         done=lesson_id in progress.state.get("lessons", []),
-        previous=previous,
-        following=following,
     )
+    return render_template("learn/lesson.html", lesson=entry, page=page)
 
 
 @bp.route("/<slug>/lessons/<lesson_id>/done", methods=["POST"])
