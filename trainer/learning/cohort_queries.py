@@ -18,12 +18,13 @@ from sqlalchemy import (
     case,
     false,
     func,
-    literal_column,
     select,
     text,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.functions import FunctionElement
 
 from trainer.extensions import db
 from trainer.models import (
@@ -338,10 +339,24 @@ class DashboardView:
     profession_order: tuple[str, ...] = ()
 
 
-def not_indexed(column):
-    """The column in an expression that no index answers (SQLite then filters the rows an
-    index range found by it, instead of seeking once per value of an IN list)."""
-    return column + literal_column("0")
+class not_indexed(FunctionElement):
+    """An integer column that SQLite must not look up by index: written `+column` there
+    (SQLite then filters the rows an index range found by the other columns, instead of
+    seeking once per value of an IN list). Other databases get the column as it is: their
+    planners weigh the choice themselves, and PostgreSQL misjudges `column + 0`."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(not_indexed)
+def _not_indexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(not_indexed, "sqlite")
+def _not_indexed_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 def _learner_facts(cohort_id: int, today: date):
