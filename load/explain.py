@@ -71,7 +71,7 @@ def capture(app, client, urls: list[str]) -> dict[str, tuple]:
     current = [""]
 
     def listener(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and statement not in seen:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and statement not in seen:
             seen[statement] = (parameters, current[0])
 
     with app.app_context():
