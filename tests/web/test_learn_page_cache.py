@@ -118,7 +118,7 @@ def done_percent(page: str) -> int:
     return int(re.search(r'<progress max="100" value="(\d+)"', page).group(1))
 
 
-def test_each_lesson_form_carries_a_token_its_own_session_accepts(make_app, make_user):
+def test_each_form_carries_a_token_its_own_session_accepts(make_app, make_user):
     app = make_app(WTF_CSRF_ENABLED=True)
     sync_example(app)
     user, other = (make_user(profession=Profession.POLICE, locale="ru") for _ in range(2))
@@ -134,3 +134,10 @@ def test_each_lesson_form_carries_a_token_its_own_session_accepts(make_app, make
     assert second.post(done, data={"csrf_token": tokens[1]}).status_code == 302
     assert first.post(done, data={"csrf_token": tokens[0]}).status_code == 302
     assert "Вы отметили этот урок как изученный." in first.get(f"{BASE}/lessons/intro").text
+    # The module page's "Start again" form, from the cache too, with each session's own token.
+    restart = f"{BASE}/restart"
+    tokens = [TOKEN.findall(main(c.get(f"{BASE}/").text))[-1] for c in (first, second)]
+    assert tokens[0] != tokens[1]
+    assert first.post(restart, data={"csrf_token": tokens[1]}).status_code == 400
+    assert first.post(restart, data={"csrf_token": tokens[0]}).status_code == 302
+    assert "Вы отметили" not in first.get(f"{BASE}/lessons/intro?show=text").text

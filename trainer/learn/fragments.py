@@ -138,23 +138,36 @@ def with_csrf(html: Markup) -> Markup:
 def catalogue_card(content: ModuleContent, slug: str, progress: Progress | None) -> Markup:
     """A module's card in the catalogue, with the learner's status and percentage done."""
     status, percent = (progress.status, progress.percent) if progress else (None, 0)
-    return card("catalogue_card", content, slug, status, percent)
+    return macro_of(content, "learn/_cards.html", "catalogue_card", slug, status, percent)
 
 
 def training_card_head(content: ModuleContent, slug: str, progress: Progress) -> Markup:
     """The top of a module's card in "My training": its title, status and progress bar."""
-    return card("training_card_head", content, slug, progress.status, progress.percent)
-
-
-def card(macro: str, content: ModuleContent, slug: str, status, percent: int) -> Markup:
-    key = (macro, slug, current_lang(), request.script_root, status, percent)
-    return cached(
-        content,
-        key,
-        lambda: get_template_attribute("learn/_cards.html", macro)(
-            slug, content.meta, status, percent
-        ),
+    return macro_of(
+        content, "learn/_cards.html", "training_card_head", slug, progress.status, progress.percent
     )
+
+
+def module_progress(
+    content: ModuleContent, progress: Progress | None, continue_url: str | None
+) -> Markup:
+    """The module page's status, progress bar and link to the next step (or to the start)."""
+    status, percent = (progress.status, progress.percent) if progress else (None, 0)
+    return macro_of(
+        content, "learn/_module_parts.html", "progress_summary", status, percent, continue_url
+    )
+
+
+def restart_form(content: ModuleContent, slug: str, newer_version: bool) -> Markup:
+    form = macro_of(content, "learn/_module_parts.html", "restart_form", slug, newer_version, CSRF)
+    return with_csrf(form)
+
+
+def macro_of(content: ModuleContent, template: str, macro: str, *args) -> Markup:
+    """The macro called with the module's content and `args` (values for a key), rendered once
+    per version, language, script root and `args`."""
+    key = (template, macro, current_lang(), request.script_root, *args)
+    return cached(content, key, lambda: get_template_attribute(template, macro)(content, *args))
 
 
 def references(content: ModuleContent, lesson_id: str | None = None) -> Markup:
@@ -193,4 +206,6 @@ def register(app) -> None:
         module_parts=module_parts,
         catalogue_card=catalogue_card,
         training_card_head=training_card_head,
+        module_progress=module_progress,
+        restart_form=restart_form,
     )

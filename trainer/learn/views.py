@@ -18,7 +18,7 @@ from trainer.learn import bp, fragments
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
 from trainer.learning.completion import next_step
-from trainer.learning.content import content_of
+from trainer.learning.content import ModuleContent, content_of
 from trainer.models import Module, ModuleAsset, ModuleVersion, Progress
 from trainer.policy import authorize, can, require
 
@@ -73,8 +73,10 @@ def progress_by_module() -> dict[int, Progress]:
     return {p.module_id: p for p in rows}
 
 
-def step_url(slug: str, step) -> str:
-    return part_url(slug, step.kind, step.id)
+def step_url(content: ModuleContent, slug: str, step) -> str:
+    """The page of the learner's next step (a requirement of this version), built once."""
+    key = ("step url", slug, step.kind, step.id, request.script_root)
+    return fragments.cached(content, key, lambda: part_url(slug, step.kind, step.id))
 
 
 @bp.app_template_global()
@@ -107,7 +109,9 @@ def my_training():
     for progress in rows:
         content = content_of(progress.version)
         step = next_step(content.meta, progress.state)
-        entries.append((progress, content, step, step and step_url(progress.module.slug, step)))
+        entries.append(
+            (progress, content, step, step and step_url(content, progress.module.slug, step))
+        )
     assigned = assigned_training(current_user.id, rows)  # cohort assignments, shown first
     return render_template("learn/my_training.html", entries=entries, assigned=assigned)
 
@@ -129,7 +133,7 @@ def module(slug: str):
         content=content,
         progress=progress,
         state=state,
-        continue_url=step_url(slug, step) if step else None,
+        continue_url=step_url(content, slug, step) if step else None,
         newer_version=newer,
     )
 
