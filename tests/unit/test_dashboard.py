@@ -250,3 +250,16 @@ def test_matrix_rows_round_scores_half_to_even_as_the_template_did():
              "overdue": "o", "failed": "f"}  # fmt: skip
     html = str(matrix_rows([row], str, {Profession.JUDGE: "Judge"}, words))
     assert "<br>q 72%<br>s 74%</td>" in html
+
+
+def test_learner_links_are_those_url_for_builds(app):
+    from flask import url_for
+
+    from trainer.cohorts.matrix import learner_href
+
+    with app.test_request_context():
+        for cohort_id in (1, 10, 205):
+            href = learner_href(cohort_id)
+            for user_id in (0, 7, 100, 12345):
+                expected = url_for("cohorts.learner", cohort_id=cohort_id, user_id=user_id)
+                assert href(user_id) == expected
