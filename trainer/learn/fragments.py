@@ -204,7 +204,6 @@ def register(app) -> None:
         references_html=references,
         glossary_html=glossary,
         module_parts=module_parts,
-        catalogue_card=catalogue_card,
         training_card_head=training_card_head,
         module_progress=module_progress,
         restart_form=restart_form,

@@ -35,12 +35,15 @@ SYNCED_MODULES = (
     .order_by(Module.slug)
 )
 SYNCED_MODULE = SYNCED_MODULES.where(Module.slug == bindparam("slug"))
-SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULE.add_columns(Progress).outerjoin(
+# With the learner's progress in each, if any.
+SYNCED_MODULES_AND_PROGRESS = SYNCED_MODULES.add_columns(Progress).outerjoin(
     Progress, and_(Progress.module_id == Module.id, Progress.user_id == bindparam("user_id"))
 )
-LEARNERS_PROGRESS = select(Progress).where(Progress.user_id == bindparam("user_id"))
+SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULES_AND_PROGRESS.where(Module.slug == bindparam("slug"))
 LEARNERS_PROGRESS_WITH_MODULES = (
-    LEARNERS_PROGRESS.join(Progress.module)
+    select(Progress)
+    .where(Progress.user_id == bindparam("user_id"))
+    .join(Progress.module)
     .join(Progress.version)
     .options(contains_eager(Progress.module), contains_eager(Progress.version))
     .order_by(Progress.updated_at.desc())
@@ -68,11 +71,6 @@ def opened(module: Module | None) -> Module:
     return module
 
 
-def progress_by_module() -> dict[int, Progress]:
-    rows = db.session.scalars(LEARNERS_PROGRESS, {"user_id": current_user.id})
-    return {p.module_id: p for p in rows}
-
-
 def step_url(content: ModuleContent, slug: str, step) -> str:
     """The page of the learner's next step (a requirement of this version), built once."""
     key = ("step url", slug, step.kind, step.id, request.script_root)
@@ -91,14 +89,13 @@ def part_url(slug: str, kind: str, part_id: str) -> str:
 @bp.route("/")
 @require("learn.browse")
 def catalogue():
-    modules = db.session.scalars(SYNCED_MODULES).all()
-    contents = [(module, content_of(module.latest_version)) for module in modules]
-    visible = [
-        (module, content)
-        for module, content in contents
-        if can(current_user, "learn.open_module", content.meta)
-    ]
-    return render_template("learn/catalogue.html", modules=visible, progress=progress_by_module())
+    rows = db.session.execute(SYNCED_MODULES_AND_PROGRESS, {"user_id": current_user.id}).all()
+    cards = []
+    for module, progress in rows:
+        content = content_of(module.latest_version)
+        if can(current_user, "learn.open_module", content.meta):
+            cards.append(fragments.catalogue_card(content, module.slug, progress))
+    return render_template("learn/catalogue.html", cards=cards)
 
 
 @bp.route("/my")
