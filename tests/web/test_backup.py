@@ -22,6 +22,7 @@ from trainer.models import (
     Cohort,
     CohortMailing,
     InviteCode,
+    MailingSubmission,
     Module,
     ReminderSent,
     Role,
@@ -83,6 +84,7 @@ def fill_with_every_kind_of_record(app, make_user) -> None:
             ReminderSent(user_id=learner.id, kind="due:3", ref="a1@2026-12-10"),
             CohortMailing(cohort_id=cohort.id, email="new@example.org", kind="invite",
                           sent_by_id=trainer.id),
+            MailingSubmission(token="f" * 64, user_id=trainer.id),
             ScenarioPairing(cohort_id=cohort.id, importer_id=learner.id, source_run_id=run.id,
                             created_by_id=trainer.id),
         ])  # fmt: skip
