@@ -55,6 +55,7 @@ class ModuleParts:
 
 
 def badge(lesson_id: str | None, done: list, viewed: list) -> str | None:
+    """The outline entry's badge: a lesson's "done" or "opened", none for the rest."""
     if lesson_id is None:
         return None
     if lesson_id in done:
@@ -77,8 +78,8 @@ def _module_parts(content: ModuleContent, slug: str) -> ModuleParts:
         (
             lesson.id,
             {
-                badge: outline_item("lesson", lesson.id, lesson_link(slug, lesson), badge)
-                for badge in (None, "opened", "done")
+                shown: outline_item("lesson", lesson.id, lesson_link(slug, lesson), shown)
+                for shown in (None, "opened", "done")
             },
         )
         for lesson in content.meta.lessons
