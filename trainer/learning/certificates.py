@@ -48,21 +48,17 @@ def find_certificate(user_id: int, module_version_id: int) -> Certificate | None
     )
 
 
+# Built once: "My training" and every module page list them.
+LEARNERS_CERTIFICATES = select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+CERTIFICATES_FOR_MODULE = LEARNERS_CERTIFICATES.where(
+    Certificate.module_id == bindparam("module_id")
+).order_by(Certificate.module_version_id.desc())
+
+
 def certificates_by_version(user_id: int) -> dict[int, Certificate]:
     """A learner's certificates by the module version each was issued for."""
-    found = db.session.scalars(select(Certificate).where(Certificate.user_id == user_id))
+    found = db.session.scalars(LEARNERS_CERTIFICATES, {"user_id": user_id})
     return {certificate.module_version_id: certificate for certificate in found}
-
-
-# Built once: every module page lists them.
-CERTIFICATES_FOR_MODULE = (
-    select(Certificate)
-    .where(
-        Certificate.user_id == bindparam("user_id"),
-        Certificate.module_id == bindparam("module_id"),
-    )
-    .order_by(Certificate.module_version_id.desc())
-)
 
 
 def certificates_for_module(user_id: int, module_id: int) -> list[Certificate]:
