@@ -2,7 +2,8 @@
 in columns wide enough that the header takes well under half of the scrolling box (it took
 over half, 231 of 444 px, and the box opened on a learner and a half)."""
 
-from tests.conftest import PASSWORD, TESTS, sync_example
+from tests.conftest import TESTS, sync_example
+from tests.e2e.test_accessibility import sign_in
 from trainer.extensions import db
 from trainer.learning.demo_cohort import create_demo_cohort
 from trainer.models import Role, User
@@ -18,10 +19,7 @@ def test_the_matrix_header_leaves_room_for_learners_on_a_phone(live_server, make
     base = live_server.config["LIVE_URL"]
     context = browser.new_context(locale="ru-RU", viewport={"width": 375, "height": 740})
     page = context.new_page()
-    page.goto(base + "/login")
-    page.locator("#email").fill("trainer@example.org")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
+    sign_in(page, base, "trainer@example.org")
     page.goto(f"{base}/cohorts/{cohort_id}/")
 
     box = page.locator(".table-box").bounding_box()
