@@ -18,6 +18,7 @@ from trainer import audit
 from trainer.extensions import db
 from trainer.models import (
     ActivationToken,
+    AuditEntry,
     Cohort,
     CohortMember,
     InviteCode,
@@ -87,7 +88,10 @@ def create_user(
     role: Role = Role.LEARNER,
     profession: Profession = Profession.OTHER,
     locale: str | None = None,
+    submission_token: str | None = None,
 ) -> User:
+    """A new account; `submission_token`: the token of the form that makes it, if a form
+    does (trainer.submissions): the same form sent again finds it (made_by_submission)."""
     if find_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(
@@ -96,11 +100,31 @@ def create_user(
         role=role,
         profession=profession,
         locale=locale,
+        submission_token=submission_token,
     )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def made_by_submission(token: str) -> User | None:
+    """The account that the form submission `token` created, if one did."""
+    return db.session.scalar(select(User).where(User.submission_token == token))
+
+
+def creation_entry(user: User) -> AuditEntry | None:
+    """The audit row of the account's creation: who made it, how, and what followed."""
+    return db.session.scalar(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == audit.Action.ACCOUNT_CREATED.value,
+            AuditEntry.target_type == "user",
+            AuditEntry.target_id == user.id,
+        )
+        .order_by(AuditEntry.id)
+        .limit(1)
+    )
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -199,6 +199,7 @@ DETAIL_LABELS = {
     "withdrawn": _l("the invitation was withdrawn before an answer"),
     "new_account": _l("new account"),
     "modules": _l("modules"),
+    "verification_link": _l("link to confirm the address"),
 }
 VIA_LABELS = {
     "email": _l("by email"),
@@ -209,6 +210,10 @@ VIA_LABELS = {
     "registration": _l("self-registration"),
     "activation": _l("activation of an imported account"),
     "cli": _l("from the command line"),
+}
+LINK_LABELS = {
+    "sent": _l("sent to the address"),
+    "not_sent": _l("not sent: the mail server was not available"),
 }
 FAILURE_LABELS = {
     "wrong_credentials": _l("wrong email or password"),
@@ -244,6 +249,8 @@ def _readable_value(action: str, key: str, value) -> str:
         return str(kind(value).label)
     if key == "via":
         return str(VIA_LABELS.get(value, value))
+    if key == "verification_link":
+        return str(LINK_LABELS.get(value, value))
     if key == "reason" and action == Action.SIGN_IN_FAILED:
         return str(FAILURE_LABELS.get(value, value))
     if key == "modules":

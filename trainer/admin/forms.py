@@ -25,7 +25,9 @@ class UserSearchForm(Form):
     q = SearchField(_l("Search by name or email"), validators=[Optional(), Length(max=254)])
 
 
-class UserCreateForm(Form):
+class UserCreateForm(OneSubmission, Form):
+    """Sent twice (a double click), it makes one account (admin.views.user_create)."""
+
     name = name_field()
     email = email_field(new_address=True)
     role = role_field()

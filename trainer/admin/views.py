@@ -22,7 +22,7 @@ from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
 from trainer.models.users import fold_for_search
 from trainer.policy import authorize, can, require
-from trainer.submissions import NO_STORE, made_once, token_of
+from trainer.submissions import NO_STORE, made_once, new_token, token_of
 
 
 @bp.route("/users")
@@ -46,6 +46,9 @@ def escape_like(text: str) -> str:
 def user_create():
     form = UserCreateForm()
     if form.validate_on_submit():
+        token, earlier = submission_of(form)
+        if earlier is not None:  # the same form sent again: the first submission's answer
+            return account_created(earlier)
         try:
             user = accounts.create_user(
                 form.email.data,
@@ -53,6 +56,7 @@ def user_create():
                 form.password.data,
                 role=Role(form.role.data),
                 profession=Profession(form.profession.data),
+                submission_token=token,
             )
         except accounts.EmailTaken:
             form.email.errors.append(_("An account with this email already exists."))
@@ -65,9 +69,28 @@ def user_create():
                 profession=user.profession,
             )
             db.session.commit()
-            flash(_("Account created for %(name)s.", name=user.name), "success")
-            return redirect(url_for("admin.users"))
-    return render_template("admin/user_create.html", form=form)
+            return account_created(user)
+    return render_template("admin/user_create.html", form=form), NO_STORE
+
+
+def submission_of(form: UserCreateForm) -> tuple[str, User | None]:
+    """The form's one-use token and, when this submission repeats the one that made an
+    account, that account: made by this administrator, with the address typed. A token that
+    made anything else stands on its own, under a new token (trainer.submissions)."""
+    token = token_of(form)
+    earlier = accounts.made_by_submission(token)
+    if earlier is None:
+        return token, None
+    entry = accounts.creation_entry(earlier)
+    made_here = entry is not None and entry.actor_id == current_user.id
+    if made_here and earlier.email == accounts.normalize_email(form.email.data):
+        return token, earlier
+    return new_token(), None
+
+
+def account_created(user: User):
+    flash(_("Account created for %(name)s.", name=user.name), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

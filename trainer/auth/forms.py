@@ -10,6 +10,7 @@ from trainer.forms import (
     new_password_fields,
     profession_field,
 )
+from trainer.submissions import OneSubmission
 
 
 class LoginForm(Form):
@@ -23,7 +24,9 @@ class LoginForm(Form):
     next = HiddenField()
 
 
-class RegisterForm(Form):
+class RegisterForm(OneSubmission, Form):
+    """Sent twice (a double click), it makes one account (trainer.auth.registration)."""
+
     code = StringField(
         _l("Invite code"),
         validators=[Optional(), Length(max=64)],

@@ -14,6 +14,7 @@ from trainer.auth.forms import RegisterForm
 from trainer.extensions import db
 from trainer.models import Profession, Role, User
 from trainer.models.users import PROFESSION_LABELS
+from trainer.submissions import new_token, token_of
 
 INVITE_ERRORS = {
     "unknown": lambda: _("This invite code is not known. Check it with your trainer."),
@@ -51,8 +52,9 @@ def chosen_profession(form: RegisterForm) -> Profession | None:
     return None
 
 
-def register_from_form(form: RegisterForm, open_registration: bool) -> User | None:
-    """The new account (flushed, the caller commits), or None with messages on the form."""
+def register_from_form(form: RegisterForm, open_registration: bool, submission: str) -> User | None:
+    """The new account (flushed, the caller commits), or None with messages on the form.
+    `submission`: the form's one-use token, kept by the account (see earlier_registration)."""
     profession = chosen_profession(form)
     if profession is None:
         return None
@@ -75,6 +77,7 @@ def register_from_form(form: RegisterForm, open_registration: bool) -> User | No
             role=role,
             profession=profession,
             locale=form.locale.data,
+            submission_token=submission,
         )
     except accounts.EmailTaken:
         db.session.rollback()  # the invite's use is given back
@@ -86,20 +89,62 @@ def register_from_form(form: RegisterForm, open_registration: bool) -> User | No
             audit.Action.ENROLLED, actor=user, target=user, cohort_id=invite.cohort_id,
             via="invite_code",
         )  # fmt: skip
-    if invite is None:  # open registration: nobody vouches for the address yet
-        ask_to_verify(user)
+    # Open registration: nobody vouches for the address yet.
+    link = ask_to_verify(user) if invite is None else None
+    audit.record(
+        audit.Action.ACCOUNT_CREATED, actor=user, target=user, role=user.role,
+        profession=user.profession, via="registration", verification_link=link,
+    )  # fmt: skip
     return user
 
 
-def ask_to_verify(user: User) -> None:
+def ask_to_verify(user: User) -> str:
     """The account waits for its owner to follow the link sent to the address; the account
-    is made even when the mail server is down (the notice on every page sends it again)."""
+    is made even when the mail server is down (the notice on every page sends it again).
+    Whether the link went: "sent" or "not_sent" (kept in the audit row of the creation)."""
     user.email_verified_at = None
     db.session.flush()
-    if email_verification.send_verification(user):
+    return "sent" if email_verification.send_verification(user) else "not_sent"
+
+
+# The same form sent twice (a double click, a POST sent again on a slow network) --------------
+
+
+def submission_of(form: RegisterForm) -> tuple[str, User | None]:
+    """The form's one-use token and, when this submission repeats one that made an account,
+    that account. A token that made another account (another address or password: not this
+    form's first submission) is not this form's: the submission stands on its own, under a
+    new token, and learns nothing of that account."""
+    token = token_of(form)
+    earlier = accounts.made_by_submission(token)
+    if earlier is None:
+        return token, None
+    if same_registration(earlier, form):
+        return token, earlier
+    return new_token(), None
+
+
+def same_registration(account: User, form: RegisterForm) -> bool:
+    """Whether the form is the one that made `account`: the address it made, and the password
+    it set (the answer signs the person in, as a sign-in with that password would)."""
+    return (
+        account.active
+        and account.email == accounts.normalize_email(form.email.data)
+        and account.check_password(form.password.data)
+    )
+
+
+def flash_welcome(user: User) -> None:
+    """The messages of a registration, read from what it recorded, so that the same form sent
+    again shows the first answer's: whether the link to confirm the address went, and the
+    welcome."""
+    entry = accounts.creation_entry(user)
+    link = entry.details.get("verification_link") if entry is not None else None
+    if link == "sent":
         flash(_("We sent a link to %(email)s: open it to confirm your address.",
                 email=user.email), "info")  # fmt: skip
-    else:
+    elif link == "not_sent":
         flash(_("We could not send the link to confirm your address: the mail server is not "
                 "available. Ask for it again later from the notice at the top of the page."),
               "warning")  # fmt: skip
+    flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")

@@ -9,10 +9,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from trainer import accounts, audit, throttle
 from trainer.auth import bp
 from trainer.auth.forms import LoginForm, RegisterForm
-from trainer.auth.registration import register_from_form, restrict_professions
+from trainer.auth.registration import (
+    flash_welcome,
+    register_from_form,
+    restrict_professions,
+    submission_of,
+)
 from trainer.extensions import db, limiter
 from trainer.forms import ActionForm
 from trainer.models import Role
+from trainer.submissions import NO_STORE
 from trainer.urls import safe_next
 
 
@@ -90,21 +96,28 @@ def logout():
 def register():
     open_registration = current_app.config["TRAINER_OPEN_REGISTRATION"]
     form = RegisterForm(code=request.args.get("code"))
-    if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
     if form.validate_on_submit():
-        user = register_from_form(form, open_registration)
+        token, earlier = submission_of(form)
+        if earlier is not None:  # the same form sent again: the first submission's answer
+            return welcome(earlier)
+        if current_user.is_authenticated:
+            return redirect(url_for("main.index"))
+        user = register_from_form(form, open_registration, token)
         if user is not None:
-            audit.record(
-                audit.Action.ACCOUNT_CREATED, actor=user, target=user, role=user.role,
-                profession=user.profession, via="registration",
-            )  # fmt: skip
             db.session.commit()
-            login_user(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(landing_after_registration(user))
+            return welcome(user)
+    elif current_user.is_authenticated:
+        return redirect(url_for("main.index"))
     restrict_professions(form)  # a code offers only its cohort's professions
-    return render_template("auth/register.html", form=form, open_registration=open_registration)
+    page = render_template("auth/register.html", form=form, open_registration=open_registration)
+    return page, NO_STORE
+
+
+def welcome(user):
+    """The answer to a registration, the first time and every time its form is sent again."""
+    login_user(user)
+    flash_welcome(user)
+    return redirect(landing_after_registration(user))
 
 
 def landing_after_registration(user) -> str:

@@ -96,6 +96,9 @@ class User(UserMixin, db.Model):
     # a roster or an invite code count as verified at creation; open registration leaves it
     # empty until the link sent to the address is followed (trainer.learning.email_tokens).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The token of the form that created it (registration, an admin's "New user"): sent again,
+    # the form finds this account (trainer/submissions.py).
+    submission_token: Mapped[str | None] = mapped_column(String(TOKEN_MAX), unique=True)
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
