@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import click
+import wtforms
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from sqlalchemy.engine import make_url
 
 from trainer import accounts, audit
@@ -12,6 +14,7 @@ from trainer.certificates.cli import certificates_cli
 from trainer.cohorts.cli import reminders_cli
 from trainer.content.cli import modules_cli
 from trainer.extensions import db
+from trainer.forms import email_field
 from trainer.models import Profession, Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -54,6 +57,9 @@ DEMO_ACCOUNTS = [
 @click.option("--locale", type=click.Choice(["ru", "en"]), default=None)
 def create_user_command(email, name, role, profession, password, locale):
     """Create an account."""
+    problem = address_problem(email)
+    if problem is not None:
+        raise click.ClickException(f"{problem} (given: {email})" if email else str(problem))
     try:
         user = accounts.create_user(
             email, name, password, Role(role), Profession(profession), locale=locale
@@ -66,6 +72,20 @@ def create_user_command(email, name, role, profession, password, locale):
     )  # fmt: skip
     db.session.commit()
     click.echo(f"Created {user.role} {user.email} ({user.name}).")
+
+
+class NewAddressForm(wtforms.Form):
+    """The address of a new account, checked as the forms that make one check it."""
+
+    email = email_field(new_address=True)
+
+
+def address_problem(email: str) -> str | None:
+    """Why the registration and admin forms would refuse `email` for a new account (their
+    message, in English, as the command line speaks); None when they would take it."""
+    form = NewAddressForm(data={"email": email})
+    with force_locale("en"):
+        return None if form.validate() else str(form.email.errors[0])
 
 
 @users_cli.command("reset-password")
