@@ -543,8 +543,44 @@ def test_the_log_filters_by_action_email_and_dates(app, admin):
     assert "0 entries found" in shown(date_from="2026-01-11", date_to="2026-01-11")
     page = shown(date_from="2026-02-01", date_to="2026-01-01")
     assert "The end date is before the start date." in page
-    assert "Not a valid choice" in shown(action="coffee_made")  # shown, then ignored
+    assert "Not a valid choice" in shown(action="coffee_made")  # shown, and nothing listed
     assert "% " not in shown(email="%")  # a wildcard typed is matched literally
+
+
+REFUSED_FILTERS = {
+    "an impossible date": {"date_from": "2026-02-30"},
+    "not a date": {"date_to": "yesterday"},
+    "a year out of range": {"date_from": "1999-12-31"},
+    "the end before the start": {"date_from": "2026-02-01", "date_to": "2026-01-01"},
+    "a refused date beside a good email": {"email": "olga@", "date_to": "2026-13-01"},
+    "an unknown action": {"action": "coffee_made"},
+}
+NOT_APPLIED = {
+    "en": "The filter was not applied, so no entries are shown: correct what is marked above, "
+    "or show all entries.",
+    "ru": "Фильтр не применён, поэтому записи не показаны: исправьте отмеченное выше или "
+    "покажите все записи.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("query", REFUSED_FILTERS.values(), ids=REFUSED_FILTERS.keys())
+def test_a_refused_filter_lists_nothing_rather_than_everything(app, admin, query, lang):
+    """Unfiltered entries under a filter the reader believes applied would answer another
+    question than the one asked (who did this, in that week): the message, and no entry."""
+    add_entries(app, 2, "export_downloaded", "olga@example.org")
+    add_entries(app, 1, "role_changed", "petr@example.org")
+    client = signed_in(app, admin)
+
+    page = client.get("/admin/audit", query_string=query, headers={"Accept-Language": lang}).text
+
+    assert NOT_APPLIED[lang] in page
+    assert 'aria-invalid="true"' in page  # the field to correct is marked
+    assert "olga@example.org" not in page and "petr@example.org" not in page
+    assert "<table" not in page and "found" not in page and "найден" not in page
+    assert 'href="/admin/audit">' in page  # "Show all" leads back to every entry
+    shown_all = client.get("/admin/audit", headers=EN).text
+    assert "4 entries found" in shown_all and "olga@example.org" in shown_all
 
 
 def test_the_log_is_paged_newest_first_in_a_constant_number_of_queries(app, admin):

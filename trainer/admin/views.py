@@ -175,16 +175,21 @@ AUDIT_PER_PAGE = 50
 @bp.route("/audit")
 @require("admin.audit.view")
 def audit_log():
-    """The audit log, newest first, 50 a page; read only (no route changes a row)."""
+    """The audit log, newest first, 50 a page; read only (no route changes a row).
+
+    A filter it cannot apply (a date that does not exist, an end before the start) is shown
+    with its message and no entries: a list that looks filtered but is not would be read as
+    the answer to the question asked, by someone looking for who did what and when."""
     form = AuditFilterForm(request.args)
-    form.validate()
-    query = audit.entries_query(
-        action=valid(form.action),
-        email=valid(form.email),
-        since=local_midnight(valid(form.date_from)),
-        until=local_midnight(valid(form.date_to), days_after=1),
-    )
-    page = db.paginate(query, per_page=AUDIT_PER_PAGE, error_out=False)
+    page = None
+    if form.validate():
+        query = audit.entries_query(
+            action=valid(form.action),
+            email=valid(form.email),
+            since=local_midnight(valid(form.date_from)),
+            until=local_midnight(valid(form.date_to), days_after=1),
+        )
+        page = db.paginate(query, per_page=AUDIT_PER_PAGE, error_out=False)
     return render_template(
         "admin/audit.html",
         form=form,
@@ -198,7 +203,7 @@ def audit_log():
 
 
 def valid(field):
-    """The field's value if it passed validation (a bad filter is shown, and ignored)."""
+    """The field's value if it passed validation and is set."""
     return None if field.errors or not field.data else field.data
 
 
