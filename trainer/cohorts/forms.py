@@ -51,7 +51,13 @@ class CohortForm(OneSubmission, Form):
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
     # Not "trainers": the form must not fill this from the Cohort object (Users, not ids).
-    trainer_ids = SelectMultipleField(_l("Trainers"), coerce=int)
+    # Checkboxes, as the professions: a multiple <select> needs Ctrl (⌘ on a Mac) held.
+    trainer_ids = SelectMultipleField(
+        _l("Trainers"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     # Its invite codes register people with one of these professions, and no other.
     professions = SelectMultipleField(
         _l("Professions of the cohort"),
