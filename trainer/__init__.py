@@ -7,12 +7,14 @@ from trainer import cli, errors, inputs, mail, security, serving, site_header
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
+from trainer.sessions import SignedCookieSessions
 from trainer.transactions import retry_every_view
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(build_config(app.instance_path, config))
+    app.session_interface = SignedCookieSessions()
     register_extensions(app)
     inputs.register(app)  # the id converter, before the routes that use it
     register_blueprints(app)

@@ -38,12 +38,15 @@ def register(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    defaults = [*HEADERS.items()]
+    if app.config["TRAINER_HTTPS"]:
+        defaults.append(("Strict-Transport-Security", HSTS))
+
     @app.after_request
     def add_security_headers(response):
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if app.config["TRAINER_HTTPS"]:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # Each header unless the view set its own (one pass over the headers, not one per name).
+        present = {name.lower() for name, _value in response.headers}
+        response.headers.extend([item for item in defaults if item[0].lower() not in present])
         if current_user.is_authenticated and not has_cache_policy(response):
             # A signed-in page or export is for that person only: no cache keeps a copy.
             response.cache_control.no_store = True
