@@ -10,19 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
 from trainer.content.schema import Quiz
 from trainer.extensions import db
 from trainer.learning import grading
 from trainer.learning import progress as tracking
 from trainer.learning.completion import quiz_pass_mark
-from trainer.learning.content import content_of
+from trainer.learning.content import content_of, content_of_id
 from trainer.learning.quiz_draw import draw, fixed_order_key
 from trainer.models import (
     AttemptState,
     Module,
+    ModuleVersion,
     Progress,
     QuizAnswer,
     QuizAttempt,
@@ -183,12 +185,99 @@ def expire_if_due(attempt: QuizAttempt, now: datetime) -> bool:
     return False
 
 
-def is_late(attempt: QuizAttempt, now: datetime) -> bool:
+def is_late(attempt, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
 
+@dataclass(frozen=True)
+class OpenSheet:
+    """What an autosave needs of an attempt, read in one statement with no ORM objects (an
+    autosave runs every few seconds per learner; the ORM's attempt, module and version cost
+    more than the rest of the save)."""
+
+    id: int
+    user_id: int
+    module_id: int
+    quiz_id: str
+    number: int
+    state: AttemptState
+    deadline: datetime | None
+    questions: list
+    slug: str
+    version_id: int
+    content_hash: str
+
+    @property
+    def question_ids(self) -> list[str]:
+        return [entry["id"] for entry in self.questions]
+
+    def layout(self, question_id: str) -> list[str] | None:
+        return next(e["order"] for e in self.questions if e["id"] == question_id)
+
+    @classmethod
+    def of(cls, attempt: QuizAttempt) -> "OpenSheet":
+        return cls(
+            attempt.id, attempt.user_id, attempt.module_id, attempt.quiz_id, attempt.number,
+            attempt.state, attempt.deadline, attempt.questions, attempt.module.slug,
+            attempt.version.id, attempt.version.content_hash,
+        )  # fmt: skip
+
+
+_attempts, _answers = QuizAttempt.__table__, QuizAnswer.__table__
+_modules, _versions = Module.__table__, ModuleVersion.__table__
+SHEET_BY_ID = (
+    select(
+        *(_attempts.c[name] for name in ("id", "user_id", "module_id", "quiz_id", "number")),
+        *(_attempts.c[name] for name in ("state", "deadline", "questions")),
+        _modules.c.slug,
+        _versions.c.id.label("version_id"),
+        _versions.c.content_hash,
+    )
+    .join(_modules, _modules.c.id == _attempts.c.module_id)
+    .join(_versions, _versions.c.id == _attempts.c.module_version_id)
+    .where(_attempts.c.id == bindparam("attempt_id"))
+)  # built once, like the statements below: every autosave runs them
+
+
+def open_sheet(attempt_id: int) -> OpenSheet | None:
+    row = db.session.connection().execute(SHEET_BY_ID, {"attempt_id": attempt_id}).first()
+    return OpenSheet(*row) if row else None
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    id: int
+    response: object
+    revision: int
+
+
+STORED_ANSWERS = select(
+    _answers.c.question_id, _answers.c.id, _answers.c.response, _answers.c.revision
+).where(_answers.c.attempt_id == bindparam("attempt_id"))
+INSERT_ANSWER = insert(_answers)
+# Each write matches only the revision it read: a change made meanwhile (another tab) makes it
+# match no row, and the view runs again on fresh rows (trainer/transactions.py).
+UPDATE_ANSWER = (
+    update(_answers)
+    .where(_answers.c.id == bindparam("answer_id"), _answers.c.revision == bindparam("read"))
+    .values(
+        response=bindparam("new_response", type_=_answers.c.response.type),
+        saved_at=bindparam("now", type_=_answers.c.saved_at.type),
+        revision=_answers.c.revision + 1,
+    )
+)
+DELETE_ANSWER = delete(_answers).where(
+    _answers.c.id == bindparam("answer_id"), _answers.c.revision == bindparam("read")
+)
+
+
+def stored_answers(attempt_id: int) -> dict[str, StoredAnswer]:
+    rows = db.session.connection().execute(STORED_ANSWERS, {"attempt_id": attempt_id})
+    return {question_id: StoredAnswer(*rest) for question_id, *rest in rows}
+
+
 def save_answers(
-    attempt: QuizAttempt,
+    attempt: QuizAttempt | OpenSheet,
     shown: list[str],
     form,
     now: datetime,
@@ -202,37 +291,86 @@ def save_answers(
     answers as stored now (no page was shown). A question that is not in the
     attempt refuses the whole request; an invalid or stale answer is refused alone, and the
     learner's other answers are saved.
+
+    Everything is read and parsed first; the writes (the claim of the open attempt, then the
+    changed answers) come last, so that SQLite's single write lock is held for a few
+    statements, not for the parsing (other learners' saves wait for it meanwhile).
     """
-    unknown = [qid for qid in shown if qid not in attempt.question_ids]
+    sheet = attempt if isinstance(attempt, OpenSheet) else _sheet_of(attempt)
+    unknown = [qid for qid in shown if qid not in sheet.question_ids]
     if unknown:
         raise AttemptError(_l("This question is not part of your attempt."))
-    if expire_if_due(attempt, now):
+    if sheet.state == AttemptState.OPEN and is_late(sheet, now):
+        expire_if_due(_orm_attempt(attempt), now)
         raise AttemptClosed(_l("Time is up: answers sent after the time limit were not saved."))
-    _claim_open(attempt, now)
-    questions = {q.id: q for q in questions_of(attempt)}
-    existing = {a.question_id: a for a in attempt.answers}
-    seen = revisions(attempt) if seen is None else seen
-    result = SaveResult([], {}, [], {})
+    quiz = content_of_id(sheet.version_id, sheet.content_hash).quizzes[sheet.quiz_id]
+    questions = {q.id: q for q in quiz.questions}
+    stored = stored_answers(sheet.id)
+    seen = {qid: a.revision for qid, a in stored.items()} if seen is None else seen
+    result, changes = SaveResult([], {}, [], {}), {}
     for question_id in dict.fromkeys(shown):
-        question = questions[question_id]
-        stored = existing.get(question_id)
+        question, answer = questions[question_id], stored.get(question_id)
         try:
-            response = grading.type_of(question).parse(question, attempt.layout(question_id), form)
+            response = grading.type_of(question).parse(question, sheet.layout(question_id), form)
         except grading.InvalidAnswer as error:
             response = error
-        if _conflicts(stored, seen.get(question_id, 0), response):
+        if _conflicts(answer, seen.get(question_id, 0), response):
             result.stale.append(question_id)
             result.errors[question_id] = STALE_MESSAGE
         elif isinstance(response, grading.InvalidAnswer):
             result.errors[question_id] = response.message
         else:
-            _store(attempt, stored, question_id, response, now)
+            if response != (answer.response if answer is not None else None):
+                changes[question_id] = response
             result.saved.append(question_id)
-    first = [a.question_id for a in attempt.answers if a.question_id not in existing]
-    _record_first_answers(attempt, first)
-    db.session.flush()
-    result.revisions = revisions(attempt)
+    _claim_open(attempt, sheet, now)
+    result.revisions = _write(sheet, stored, changes, now)
+    if isinstance(attempt, QuizAttempt):
+        db.session.expire(attempt, ["answers"])  # the rows changed under the ORM's feet
     return result
+
+
+def _sheet_of(attempt: QuizAttempt) -> OpenSheet:
+    """The sheet of an ORM attempt; its pending changes are written first, for the reads."""
+    db.session.flush()
+    return OpenSheet.of(attempt)
+
+
+def _orm_attempt(attempt: QuizAttempt | OpenSheet) -> QuizAttempt:
+    if isinstance(attempt, QuizAttempt):
+        return attempt
+    return db.session.get(QuizAttempt, attempt.id)
+
+
+def _write(sheet: OpenSheet, stored: dict[str, StoredAnswer], changes: dict, now) -> dict:
+    """Store the changed answers (None clears one); the revisions of the answers stored now."""
+    connection = db.session.connection()
+    revisions = {qid: answer.revision for qid, answer in stored.items()}
+    first = []
+    for question_id, response in changes.items():
+        answer = stored.get(question_id)
+        if answer is None:
+            row = {"attempt_id": sheet.id, "question_id": question_id, "response": response}
+            connection.execute(INSERT_ANSWER, {**row, "saved_at": now, "revision": 1})
+            revisions[question_id] = 1
+            first.append(question_id)
+            continue
+        key = {"answer_id": answer.id, "read": answer.revision}
+        if response is None:
+            _one_row(connection.execute(DELETE_ANSWER, key), "quiz_answers")
+            del revisions[question_id]
+        else:
+            params = {**key, "new_response": response, "now": now}
+            _one_row(connection.execute(UPDATE_ANSWER, params), "quiz_answers")
+            revisions[question_id] = answer.revision + 1
+    _record_first_answers(sheet, first)
+    return revisions
+
+
+def _one_row(outcome, table: str) -> None:
+    """A write guarded by a revision that matched no row lost a race: run the view again."""
+    if outcome.rowcount != 1:
+        raise StaleDataError(f"{table}: a row changed since it was read")
 
 
 STALE_MESSAGE = _l(
@@ -241,7 +379,7 @@ STALE_MESSAGE = _l(
 )
 
 
-def _conflicts(stored: QuizAnswer | None, seen_revision: int, response) -> bool:
+def _conflicts(stored: StoredAnswer | QuizAnswer | None, seen_revision: int, response) -> bool:
     """Whether the answer was stored after the page was shown (in another tab), as something
     other than what the page sends now: then the page must not overwrite it. The same answer
     sent again, after a connection lost before its reply, finds itself stored: no conflict."""
@@ -252,7 +390,7 @@ def _conflicts(stored: QuizAnswer | None, seen_revision: int, response) -> bool:
     )
 
 
-def revision_of(answer: QuizAnswer | None) -> int:
+def revision_of(answer: StoredAnswer | QuizAnswer | None) -> int:
     return answer.revision if answer is not None else 0
 
 
@@ -262,49 +400,36 @@ def revisions(attempt: QuizAttempt) -> dict[str, int]:
 
 
 CLAIM_OPEN = (
-    update(QuizAttempt)
-    .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.state == AttemptState.OPEN)
-    .values(updated_at=bindparam("now", type_=QuizAttempt.updated_at.type))
-    .execution_options(synchronize_session=False)
-)  # built once: every autosave runs it
+    update(_attempts)
+    .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.state == AttemptState.OPEN)
+    .values(updated_at=bindparam("now", type_=_attempts.c.updated_at.type))
+)
 
 
-def _claim_open(attempt: QuizAttempt, now: datetime) -> None:
+def _claim_open(attempt: QuizAttempt | OpenSheet, sheet: OpenSheet, now: datetime) -> None:
     """Lock the attempt row while it is open: a submit waits until these answers are in."""
-    claimed = db.session.execute(CLAIM_OPEN, {"attempt_id": attempt.id, "now": now}).rowcount
-    if claimed != 1:
-        db.session.refresh(attempt)
+    claimed = db.session.connection().execute(CLAIM_OPEN, {"attempt_id": sheet.id, "now": now})
+    if claimed.rowcount != 1:
+        if isinstance(attempt, QuizAttempt):
+            db.session.refresh(attempt)
         raise AttemptClosed(_l("This attempt has been submitted; answers can no longer change."))
 
 
-def _store(attempt, answer: QuizAnswer | None, question_id: str, response, now) -> None:
-    if response is None:
-        if answer is not None:
-            attempt.answers.remove(answer)
-            db.session.delete(answer)
-    elif answer is None:
-        attempt.answers.append(QuizAnswer(question_id=question_id, response=response, saved_at=now))
-    elif answer.response != response:
-        answer.response, answer.saved_at = response, now
-
-
-def _record_first_answers(attempt: QuizAttempt, question_ids: list[str]) -> None:
+def _record_first_answers(sheet: OpenSheet, question_ids: list[str]) -> None:
     """One "answered" event per question and attempt, when its first answer is stored: not
     one per autosave, and none for a question left blank."""
     if not question_ids:
         return
     progress = db.session.scalar(
         select(Progress).where(
-            Progress.user_id == attempt.user_id, Progress.module_id == attempt.module_id
+            Progress.user_id == sheet.user_id, Progress.module_id == sheet.module_id
         )
     )
     if progress is None:
         return
-    base = f"{attempt.module.slug}/quiz/{attempt.quiz_id}"
+    base = f"{sheet.slug}/quiz/{sheet.quiz_id}"
     for question_id in question_ids:
-        tracking.record(
-            progress, Verb.ANSWERED, f"{base}/{question_id}", {"attempt": attempt.number}
-        )
+        tracking.record(progress, Verb.ANSWERED, f"{base}/{question_id}", {"attempt": sheet.number})
 
 
 def answered(attempt: QuizAttempt) -> dict[str, object]:

@@ -182,17 +182,22 @@ def render_page(attempt: QuizAttempt, page: int, errors=None, typed=None):
 @bp.route(ATTEMPT, methods=["POST"])
 @require("learn.browse")
 def save(slug: str, quiz_id: str, attempt_id: int):
-    attempt = load_attempt(slug, quiz_id, attempt_id)
+    # The attempt's row alone, not the ORM's attempt, module and version: autosave runs often.
+    sheet = service.open_sheet(attempt_id) or abort(404)
+    authorize("quiz.attempt.own", sheet)
+    if sheet.quiz_id != quiz_id or sheet.slug != slug:
+        abort(404)
     page = request.form.get("page", 1, type=db_int)
     shown = request.form.getlist("shown")
+    here = {"slug": slug, "quiz_id": quiz_id, "attempt_id": attempt_id}
     try:
-        result = service.save_answers(attempt, shown, request.form, utcnow(), seen_revisions())
+        result = service.save_answers(sheet, shown, request.form, utcnow(), seen_revisions())
     except service.AttemptClosed as error:
         db.session.commit()  # an attempt whose time ran out has just been submitted
-        return refuse(error.message, 409, attempt_url(attempt, "quiz.result"))
+        return refuse(error.message, 409, url_for("quiz.result", **here))
     except service.AttemptError as error:
         db.session.rollback()
-        return refuse(error.message, 400, attempt_url(attempt, page=page))
+        return refuse(error.message, 400, url_for("quiz.attempt", **here, page=page))
     db.session.commit()
     if wants_json():
         errors = {k: str(v) for k, v in result.errors.items()}
@@ -201,9 +206,9 @@ def save(slug: str, quiz_id: str, attempt_id: int):
     if result.errors:
         # A refused answer is shown as typed, to correct it; a stale one as stored now.
         typed = {k: as_typed(request.form, k) for k in result.errors if k not in result.stale}
-        page = attempt.question_ids.index(next(iter(result.errors))) // per_page() + 1
-        return render_page(attempt, page, result.errors, typed)
-    return redirect(next_location(attempt, page, request.form.get("go", "stay")))
+        page = sheet.question_ids.index(next(iter(result.errors))) // per_page() + 1
+        return render_page(load_attempt(slug, quiz_id, attempt_id), page, result.errors, typed)
+    return redirect(next_location(here, page, request.form.get("go", "stay")))
 
 
 def seen_revisions() -> dict[str, int]:
@@ -228,9 +233,10 @@ def refuse(message, status: int, location: str):
     return redirect(location)
 
 
-def next_location(attempt: QuizAttempt, page: int, go: str) -> str:
+def next_location(here: dict, page: int, go: str) -> str:
+    """Where the page's button leads; `here` holds the attempt's slug, quiz id and id."""
     if go == "review":
-        return attempt_url(attempt, "quiz.review")
+        return url_for("quiz.review", **here)
     if go == "next":
         page += 1
     elif go == "previous":
@@ -239,7 +245,7 @@ def next_location(attempt: QuizAttempt, page: int, go: str) -> str:
         page = int(go[5:])
     else:
         flash(_("Your answers are saved."), "success")
-    return attempt_url(attempt, page=page)
+    return url_for("quiz.attempt", **here, page=page)
 
 
 @bp.route(f"{ATTEMPT}/review")
