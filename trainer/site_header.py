@@ -21,6 +21,40 @@ CSRF = Markup("\x00csrf\x00")
 NEXT = Markup("\x00next\x00")
 KEPT = 2048  # headers kept per app: about 100 pages × 2 languages × a few menus
 
+# The menu entry of the section a page belongs to, by the page's endpoint, else its blueprint:
+# a module's pages (a lesson, a quiz, a scenario) are under "Modules", a cohort's under
+# "Cohorts". The entry's own page is marked aria-current="page"; on the section's other pages
+# it is aria-current="true", "the current item of the set" (WAI-ARIA), not this very page.
+SECTION_OF_ENDPOINT = {
+    "learn.my_training": "learn.my_training",
+    "admin.invites": "admin.invites",
+    "certificates.verify": "certificates.verify_form",
+    "certificates.verify_form": "certificates.verify_form",
+}
+SECTION_OF_BLUEPRINT = {
+    "learn": "learn.catalogue",
+    "quiz": "learn.catalogue",
+    "scenarios": "learn.catalogue",
+    "review": "review.queue",
+    "cohorts": "cohorts.index",
+    "certificates": "certificates.index",
+    "admin": "admin.users",  # a user's page, a new account, the audit log (linked from Users)
+    "account": "account.profile",
+    "auth": "auth.login",  # the forgotten password, registration, activation: ways in
+}
+CLASSROOM_GUEST_PAGES = {"classroom.join", "classroom.participant_page", "classroom.vote"}
+
+
+def section_of(endpoint: str | None) -> str | None:
+    """The endpoint of the menu entry whose section the page `endpoint` is in, if any."""
+    if endpoint is None:
+        return None
+    if endpoint in SECTION_OF_ENDPOINT:
+        return SECTION_OF_ENDPOINT[endpoint]
+    if endpoint in CLASSROOM_GUEST_PAGES:  # a participant's pages, under "Join a class"
+        return "classroom.enter"
+    return SECTION_OF_BLUEPRINT.get(endpoint.partition(".")[0])
+
 
 def site_header() -> Markup:
     signed_in = bool(current_user.is_authenticated)
@@ -32,6 +66,7 @@ def site_header() -> Markup:
         html = render_template(
             "_site_header.html",
             signed_in=signed_in,
+            section=section_of(request.endpoint),  # the key holds the endpoint: one output
             allowed=dict(zip(MENU_ACTIONS, allowed, strict=True)),
             csrf=CSRF,
             next=NEXT,

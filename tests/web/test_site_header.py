@@ -72,3 +72,89 @@ def test_every_request_gets_a_token_its_session_accepts(make_app, make_user):
     # ...and the first session's token is not the second's.
     assert first.post("/logout", data={"csrf_token": tokens[1]}).status_code == 400
     assert first.post("/logout", data={"csrf_token": tokens[0]}).status_code == 302
+
+
+# The section's entry on its sub-pages ---------------------------------------------------------
+
+NEXT = re.compile(r'name="next" value="[^"]*"')
+CURRENT = re.compile(r'<a [^>]*href="([^"]+)"[^>]*aria-current="([^"]+)"')
+
+
+def marked(page: str) -> list[tuple[str, str]]:
+    """(href, aria-current) of the header's marked links."""
+    return CURRENT.findall(header(page))
+
+
+def test_a_sub_page_marks_its_sections_entry_as_current_not_as_this_page(app, make_user):
+    from tests.conftest import sync_example
+    from tests.web.test_cohorts import make_cohort
+
+    sync_example(app)
+    admin = make_user(role=Role.ADMIN)
+    trainer = make_user(role=Role.TRAINER)
+    cohort_id = make_cohort(app, [trainer.id], [admin.id])
+    pages = {
+        trainer: {
+            "/cohorts/": [("/cohorts/", "page")],
+            f"/cohorts/{cohort_id}/": [("/cohorts/", "true")],
+            f"/cohorts/{cohort_id}/learners/{admin.id}": [("/cohorts/", "true")],
+            "/cohorts/new": [("/cohorts/", "true")],
+            "/learn/": [("/learn/", "page")],
+            "/learn/example-module/": [("/learn/", "true")],
+            "/learn/example-module/lessons/intro": [("/learn/", "true")],
+            "/learn/example-module/quizzes/check": [("/learn/", "true")],
+            "/learn/my": [("/learn/my", "page")],
+            "/review/": [("/review/", "page")],
+            "/account/password": [("/account/", "true")],
+            "/": [],  # the home page is no entry's
+        },
+        admin: {
+            "/admin/users": [("/admin/users", "page")],
+            "/admin/users/new": [("/admin/users", "true")],
+            f"/admin/users/{trainer.id}": [("/admin/users", "true")],
+            "/admin/audit": [("/admin/users", "true")],
+            "/admin/invites": [("/admin/invites", "page")],
+        },
+    }
+    for user, expected in pages.items():
+        client = app.test_client()
+        sign_in(client, user)
+        for url, marks in expected.items():
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert marked(response.text) == marks, url
+    visitor = app.test_client()
+    assert marked(visitor.get("/password/forgot").text) == [("/login", "true")]
+    assert marked(visitor.get("/login").text) == [("/login", "page")]
+    assert marked(visitor.get("/verify/NO-SUCH-CODE").text) == [("/verify", "true")]
+    assert marked(visitor.get("/class").text) == [("/class", "page")]
+
+
+def test_the_cached_header_is_the_same_for_every_page_of_one_endpoint(app, make_user):
+    """The key holds the endpoint, and the section follows from it: two cohorts' pages share
+    one header, and it is the one a fresh render gives."""
+    from tests.web.test_cohorts import make_cohort
+
+    trainer = make_user(role=Role.TRAINER)
+    first, second = (make_cohort(app, [trainer.id], name=name) for name in ("А", "Б"))
+    client = app.test_client()
+    sign_in(client, trainer)
+
+    def menu(url: str) -> str:  # without the request's own token and return address
+        return NEXT.sub("", TOKEN.sub("", header(client.get(url).text)))
+
+    menus = [menu(f"/cohorts/{c}/") for c in (first, second)]
+    app.extensions["site_header"].clear()
+    fresh = menu(f"/cohorts/{second}/")
+    assert menus[0] == menus[1] == fresh
+    assert 'aria-current="true"' in fresh and 'aria-current="page"' not in fresh.split("<form")[0]
+
+
+def test_every_section_names_an_entry_of_the_menu(app):
+    from trainer.site_header import SECTION_OF_BLUEPRINT, SECTION_OF_ENDPOINT, section_of
+
+    entries = set(SECTION_OF_BLUEPRINT.values()) | set(SECTION_OF_ENDPOINT.values())
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert entries <= endpoints
+    assert set(SECTION_OF_ENDPOINT) <= endpoints
+    assert section_of(None) is None and section_of("main.index") is None
