@@ -1,6 +1,8 @@
 """Recording learning: every act appends an event and updates Progress in the same flush."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from trainer.extensions import db
 from trainer.learning.cohort_queries import pinned_version_id
@@ -83,6 +85,42 @@ def record(progress: Progress, verb: Verb, object_id: str, result: dict | None =
     db.session.add(event)
     progress.updated_at = utcnow()
     return event
+
+
+_events, _progress = LearningEvent.__table__, Progress.__table__
+INSERT_EVENT = insert(_events)
+# Bumps the row's version and matches only the version read, as the ORM's update would.
+TOUCH_PROGRESS = (
+    update(_progress)
+    .where(_progress.c.id == bindparam("progress_id"), _progress.c.row_version == bindparam("read"))
+    .values(
+        updated_at=bindparam("now", type_=_progress.c.updated_at.type),
+        row_version=_progress.c.row_version + 1,
+    )
+)  # built once, like INSERT_EVENT: every scenario choice runs them
+
+
+def record_at_once(progress: Progress, verb: Verb, object_id: str, result: dict | None = None):
+    """record(), written now in two plain statements, for a progress with no other change
+    pending (a choice in a scenario run): the ORM's flush of the event and the progress cost
+    more than the rest of the act. Another change to the progress since it was read makes the
+    update match no row (StaleDataError): the view runs again (trainer/transactions.py)."""
+    state = inspect(progress)
+    if state.modified or not state.persistent:
+        record(progress, verb, object_id, result)
+        return
+    now, connection = utcnow(), db.session.connection()
+    event = {"user_id": progress.user_id, "verb": verb, "object_id": object_id}
+    event |= {"module_version_id": progress.module_version_id, "result": result}
+    connection.execute(INSERT_EVENT, {**event, "created_at": now})
+    read = progress.row_version
+    touched = connection.execute(
+        TOUCH_PROGRESS, {"progress_id": progress.id, "read": read, "now": now}
+    )
+    if touched.rowcount != 1:
+        raise StaleDataError("progress: the row changed since it was read")
+    set_committed_value(progress, "updated_at", now)
+    set_committed_value(progress, "row_version", read + 1)
 
 
 def view_lesson(progress: Progress, lesson_id: str) -> None:

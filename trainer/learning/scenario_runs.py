@@ -5,13 +5,13 @@ import hmac
 from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from trainer.content.schema import Choice, DecisionNode, RulingNode, RulingOption, Scenario
 from trainer.extensions import db
 from trainer.learning import scenarios as engine
-from trainer.learning.progress import lock, record, record_scenario_result
+from trainer.learning.progress import lock, record, record_at_once, record_scenario_result
 from trainer.learning.scenario_imports import start_state
 from trainer.models import (
     CohortMember,
@@ -97,22 +97,40 @@ def take_act(
             "finished_at": utcnow(),
         }
     # Conditional on the step count: of two identical submissions only one matches.
-    applied = db.session.execute(
-        update(ScenarioRun)
-        .where(
-            ScenarioRun.id == run.id,
-            ScenarioRun.steps == at_step,
-            ScenarioRun.status == RunStatus.OPEN,
-        )
-        .values(**changes)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    statement = END_RUN if ended else MOVE_RUN
+    params = {f"new_{name}": value for name, value in changes.items()}
+    applied = (
+        db.session.connection()
+        .execute(statement, {**params, "run_id": run.id, "at_step": at_step})
+        .rowcount
+    )
     if applied != 1:
         return False
     for name, value in changes.items():  # the row has them already: no second UPDATE
         set_committed_value(run, name, value)
     _record_act(progress, run, outcome.step, ended)
     return True
+
+
+_runs = ScenarioRun.__table__
+_MOVED = ("node_id", "state", "path", "scores", "steps")
+
+
+def _run_update(columns: tuple[str, ...]):
+    """An act's UPDATE of a run, built once: `new_<column>` for each column changed."""
+    return (
+        update(_runs)
+        .where(
+            _runs.c.id == bindparam("run_id"),
+            _runs.c.steps == bindparam("at_step"),
+            _runs.c.status == RunStatus.OPEN,
+        )
+        .values({name: bindparam(f"new_{name}", type_=_runs.c[name].type) for name in columns})
+    )
+
+
+MOVE_RUN = _run_update(_MOVED)
+END_RUN = _run_update((*_MOVED, "status", "percent", "finished_at"))
 
 
 # The order a run shows its choices ---------------------------------------------------------
@@ -144,9 +162,11 @@ def _record_act(progress: Progress, run: ScenarioRun, step: dict, ended: bool) -
         result = {"run": run.number, "scores": step["scores"]}
         result |= {"choice": step["choice"]} if step["kind"] == "choice" else {}
         result |= {"values": step["values"]} if step["kind"] == "ruling" else {}
-        record(
-            progress, Verb.CHOSE, f"{object_id(progress, run.scenario_id)}/{step['node']}", result
-        )
+        where = f"{object_id(progress, run.scenario_id)}/{step['node']}"
+        if ended:  # the progress changes below: the ORM writes it with the event
+            record(progress, Verb.CHOSE, where, result)
+        else:
+            record_at_once(progress, Verb.CHOSE, where, result)
     if ended:
         record_scenario_result(progress, run.scenario_id, run.percent)
 

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from trainer.extensions import db
-from trainer.inputs import db_int
+from trainer.inputs import ascii_int, db_int
 from trainer.learn.views import load_module, module_and_progress
 from trainer.learning import progress as tracking
 from trainer.learning import scenario_imports as imports
@@ -59,9 +59,10 @@ RUN_BY_ID = (
 )
 
 
-def load_run(slug: str, scenario_id: str, run_id: int, action: str):
-    """(module, run, content, scenario) for a run of this scenario that the user may see."""
-    module = load_module(slug)
+def load_run(slug: str, scenario_id: str, run_id: int, action: str, module: Module | None = None):
+    """(module, run, content, scenario) for a run of this scenario that the user may see;
+    `module`: the module of `slug`, if the caller has loaded it already."""
+    module = module or load_module(slug)
     run = db.session.scalar(RUN_BY_ID, {"run_id": run_id})
     if run is None:
         abort(404)
@@ -171,17 +172,18 @@ def play_page(module: Module, run: ScenarioRun, content, found, errors=None, sta
 @bp.route(f"{BASE}/runs/<int:run_id>", methods=["POST"])
 @require("learn.browse")
 def act(slug: str, scenario_id: str, run_id: int):
-    module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.play_run")
-    form = ActForm()
-    if not form.validate_on_submit():
+    module, progress = module_and_progress(slug)  # one query for both
+    module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.play_run", module)
+    # ActForm's one field read as such (the CSRF token is checked for every POST already):
+    # building the form cost a tenth of a choice.
+    step = ascii_int(request.form.get("step"))
+    if step is None:
         abort(400)
-    progress = tracking.start(current_user, module)
+    progress = progress or tracking.start(current_user, module)
     node = engine.node_of(found, run.node_id)
     ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
     try:
-        applied = runs.take_act(
-            run, progress, found, form.step.data, request.form.get("choice"), ruling
-        )
+        applied = runs.take_act(run, progress, found, step, request.form.get("choice"), ruling)
     except engine.RulingInvalid as invalid:
         return play_page(module, run, content, found, invalid.errors, 400)
     except engine.ScenarioError:
