@@ -5,7 +5,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 YEAR = 365 * 24 * 3600
@@ -28,6 +28,18 @@ def register(app: Flask) -> None:
             if version is None:
                 version = versions[filename] = file_version(static / filename)
             values["v"] = version
+
+    urls = {}  # (script root, filename) -> versioned URL, built once
+
+    @app.template_global()
+    def static_url(filename: str) -> str:
+        """url_for("static", ...) for templates, built once: every page links its stylesheet,
+        script and icon."""
+        key = (request.script_root, filename)
+        url = urls.get(key)
+        if url is None:
+            url = urls[key] = url_for("static", filename=filename)
+        return url
 
     @app.after_request
     def cache_versioned_static(response):
