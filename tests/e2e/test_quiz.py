@@ -169,7 +169,7 @@ def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
 
     page.reload()
     expect(page.get_by_text("Clear and safe. Well done.")).to_be_visible()
-    expect(page.locator(".result-summary")).to_contain_text("Your score: 27.27%")
+    expect(page.locator(".result-summary")).to_contain_text("Your score: 27%")
     screenshot(page, "23-quiz-result-graded-en")
     assert the_attempt(live_server).state == AttemptState.GRADED
     trainer_context.close()

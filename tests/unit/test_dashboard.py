@@ -241,15 +241,20 @@ def test_matrix_rows_escape_every_text_and_show_each_cell():
     )
 
 
-def test_matrix_rows_round_scores_half_to_even_as_the_template_did():
-    cell = dashboard.Cell(Status.IN_PROGRESS, 50, 72.5, 73.5, overdue=False)
+def test_matrix_rows_round_scores_half_up_but_never_a_failing_one_to_the_pass_mark(app):
+    """As every page shows a score (trainer.quiz.scores): halves up, as the scenarios' are;
+    72.5 against a pass mark of 73 keeps its tenths."""
+    cells = [dashboard.Cell(Status.IN_PROGRESS, 50, 72.5, 72.5, overdue=False)] * 2
     row = dashboard.MatrixRow(
-        Row(id=3, name="Вера", profession=Profession.JUDGE, failed_twice=False), [cell]
+        Row(id=3, name="Вера", profession=Profession.JUDGE, failed_twice=False), cells
     )
     words = {"status": {s.value: s.value for s in Status}, "quiz": "q", "scenario": "s",
              "overdue": "o", "failed": "f"}  # fmt: skip
-    html = str(matrix_rows([row], str, {Profession.JUDGE: "Judge"}, words))
-    assert "<br>q 72%<br>s 74%</td>" in html
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        marks = [frozenset({80}), frozenset({70, 73})]
+        html = str(matrix_rows([row], str, {Profession.JUDGE: "Judge"}, words, marks))
+    assert "<br>q 73%<br>s 73%</td>" in html  # against 80: far from the mark
+    assert "<br>q 72,5%<br>s 73%</td>" in html  # against 73: not passed, so not "73%"
 
 
 def test_learner_links_are_those_url_for_builds(app):

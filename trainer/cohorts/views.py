@@ -58,6 +58,7 @@ from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS, fold_for_search
 from trainer.policy import authorize, require
+from trainer.quiz.scores import assignment_pass_marks
 from trainer.submissions import NO_STORE, token_of
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
@@ -229,6 +230,8 @@ def dashboard_page(cohort_id: int):
         professions={p: str(label) for p, label in PROFESSION_LABELS.items()},
         matrix_rows=matrix.matrix_rows,
         learner_href=matrix.learner_href(cohort.id),
+        # Per column: a failing best quiz score is never shown as the pass mark.
+        pass_marks=[assignment_pass_marks(a) for a in assignments],
     )
 
 
@@ -329,6 +332,7 @@ def learner(cohort_id: int, user_id: int):
     events = queries.learner_events(cohort.id, user_id)
     titles = {a.module.slug: assignment_title(a) for a in assignments}
     item_titles = event_item_titles(events)
+    pass_marks = {a.module_id: assignment_pass_marks(a) for a in assignments}
     return render_template(
         "cohorts/learner.html",
         cohort=cohort,
@@ -339,6 +343,8 @@ def learner(cohort_id: int, user_id: int):
         events=events,
         titles=titles,
         item_titles=item_titles,
+        pass_marks=pass_marks,  # a failing score is never shown as the pass mark
+        pass_marks_by_slug={a.module.slug: pass_marks[a.module_id] for a in assignments},
         form=ActionForm(),
         profession_form=LearnerProfessionForm(profession=member.user.profession.value),
     )

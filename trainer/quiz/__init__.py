@@ -6,9 +6,12 @@ from pathlib import Path
 from flask import Blueprint
 
 from trainer.learning.grading import REGISTRY, check_registry
+from trainer.quiz.scores import score_text
 
 bp = Blueprint("quiz", __name__, template_folder="templates")
 review_bp = Blueprint("review", __name__, template_folder="templates")
+# {{ percent|score(pass_mark) }}: a quiz score as every page shows it (trainer.quiz.scores).
+bp.add_app_template_filter(score_text, "score")
 
 
 @bp.record_once

@@ -64,6 +64,7 @@ def attempt(attempt_id: int):
         attempt=attempt,
         content=content_of(attempt.version),
         quiz=service.quiz_of(attempt),
+        pass_mark=service.pass_mark_of(attempt),
         essays=service.essays_to_review(attempt),
         errors=errors,
         form=request.form,
