@@ -114,10 +114,12 @@ def made_by_submission(token: str) -> User | None:
 
 
 def creation_entry(user: User) -> AuditEntry | None:
-    """The audit row of the account's creation: who made it, how, and what followed."""
+    """The audit row of the account's creation: who made it, how, and what followed (found
+    by the address it was made with, which is indexed, while the account still has it)."""
     return db.session.scalar(
         select(AuditEntry)
         .where(
+            AuditEntry.target_email == user.email,
             AuditEntry.action == audit.Action.ACCOUNT_CREATED.value,
             AuditEntry.target_type == "user",
             AuditEntry.target_id == user.id,
