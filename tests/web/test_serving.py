@@ -53,3 +53,14 @@ def test_static_files_have_versioned_urls_cached_for_a_year(client):
         response = client.get(other)  # no version, or another server's: revalidated
         assert response.status_code == 200
         assert "max-age=31536000" not in response.headers.get("Cache-Control", "")
+
+
+def test_static_links_follow_the_path_prefix_in_either_order(client):
+    """static_url builds each link once per script root: a page served under /sub after one
+    served at the root (and the other way round) links its files under its own prefix."""
+    links = re.compile(r'(?:href|src)="([^"]*/static/[^"]+)"')
+    for prefix in ("", "/sub", ""):
+        page = client.get("/login", environ_overrides={"SCRIPT_NAME": prefix}).text
+        found = links.findall(page)
+        assert len(found) >= 3  # stylesheet, icon, script
+        assert all(link.startswith(f"{prefix}/static/") for link in found), found
