@@ -83,12 +83,11 @@ def checked_run(module: Module, run: ScenarioRun | None, scenario_id: str, actio
     return module, run, content, content.scenarios[scenario_id]
 
 
-# A choice's module (with its latest version), the learner's progress in it and the run (with
-# its version), in one statement instead of three, built once.
-MODULE_PROGRESS_AND_RUN = (
-    SYNCED_MODULE_AND_PROGRESS.add_columns(ScenarioRun)
-    .outerjoin(ScenarioRun, ScenarioRun.id == bindparam("run_id"))
-    .options(joinedload(ScenarioRun.version))
+# A choice's module (with its latest version), the learner's progress in it and the run, in
+# one statement instead of three, built once. The run's version is most often the latest, which
+# the session holds then: joined here as well, it cost more than its lookup by id.
+MODULE_PROGRESS_AND_RUN = SYNCED_MODULE_AND_PROGRESS.add_columns(ScenarioRun).outerjoin(
+    ScenarioRun, ScenarioRun.id == bindparam("run_id")
 )
 
 
