@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -266,9 +266,6 @@ UPDATE_ANSWER = (
         revision=_answers.c.revision + 1,
     )
 )
-DELETE_ANSWER = delete(_answers).where(
-    _answers.c.id == bindparam("answer_id"), _answers.c.revision == bindparam("read")
-)
 
 
 def stored_answers(attempt_id: int) -> dict[str, StoredAnswer]:
@@ -343,7 +340,13 @@ def _orm_attempt(attempt: QuizAttempt | OpenSheet) -> QuizAttempt:
 
 
 def _write(sheet: OpenSheet, stored: dict[str, StoredAnswer], changes: dict, now) -> dict:
-    """Store the changed answers (None clears one); the revisions of the answers stored now."""
+    """Store the changed answers; the revisions of the answers stored now.
+
+    A cleared answer (None) keeps its row, with no response and the next revision. Deleted,
+    it was stored again at revision 1 when typed anew, the revision another tab may still
+    show for the answer before: that tab's change then overwrote the new answer unseen. And
+    the reply named no revision for it, so quiz.js kept the old one, and the tab that
+    cleared the answer was told that another window had changed it."""
     connection = db.session.connection()
     revisions = {qid: answer.revision for qid, answer in stored.items()}
     first = []
@@ -355,14 +358,10 @@ def _write(sheet: OpenSheet, stored: dict[str, StoredAnswer], changes: dict, now
             revisions[question_id] = 1
             first.append(question_id)
             continue
-        key = {"answer_id": answer.id, "read": answer.revision}
-        if response is None:
-            _one_row(connection.execute(DELETE_ANSWER, key), "quiz_answers")
-            del revisions[question_id]
-        else:
-            params = {**key, "new_response": response, "now": now}
-            _one_row(connection.execute(UPDATE_ANSWER, params), "quiz_answers")
-            revisions[question_id] = answer.revision + 1
+        params = {"answer_id": answer.id, "read": answer.revision}
+        params |= {"new_response": response, "now": now}
+        _one_row(connection.execute(UPDATE_ANSWER, params), "quiz_answers")
+        revisions[question_id] = answer.revision + 1
     _record_first_answers(sheet, first)
     return revisions
 
@@ -433,7 +432,8 @@ def _record_first_answers(sheet: OpenSheet, question_ids: list[str]) -> None:
 
 
 def answered(attempt: QuizAttempt) -> dict[str, object]:
-    return {a.question_id: a.response for a in attempt.answers}
+    """Question id -> response, for the questions answered (not those cleared since)."""
+    return {a.question_id: a.response for a in attempt.answers if a.response is not None}
 
 
 # Submit and grade -----------------------------------------------------------------------
