@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -131,16 +132,16 @@ def stored(app, attempt_id: int) -> dict[str, tuple[int, object]]:
         return {qid: (revision, response) for qid, revision, response in rows}
 
 
-def events(app, verb: Verb, prefix: str = "") -> Counter:
-    """Object id -> how many `verb` events name it."""
+def events(app, verb: Verb, attempt_id: int | None = None, prefix: str = "") -> Counter:
+    """Object id -> how many `verb` events name it (of the attempt's learner, if given)."""
+    query = select(LearningEvent.object_id).where(
+        LearningEvent.verb == verb, LearningEvent.object_id.startswith(prefix)
+    )
     with app.app_context():
-        return Counter(
-            db.session.scalars(
-                select(LearningEvent.object_id).where(
-                    LearningEvent.verb == verb, LearningEvent.object_id.startswith(prefix)
-                )
-            )
-        )
+        if attempt_id is not None:
+            user_id = db.session.get(QuizAttempt, attempt_id).user_id
+            query = query.where(LearningEvent.user_id == user_id)
+        return Counter(db.session.scalars(query))
 
 
 def in_parallel(calls, workers: int = 16) -> list:
@@ -157,7 +158,8 @@ def test_tabs_saving_at_once_lose_no_acknowledged_answer(app, make_user, serve_q
     """Four tabs save the same two questions with their own values, and each its own other
     question, reloading now and then: every acknowledged change got a revision of its own (none
     was overwritten unseen), the last one is stored, a stale tab is told so."""
-    browser, attempt_id = learner_with_attempt(app, make_user, serve_quiz(), "tabs@example.org")
+    base = serve_quiz()
+    browser, attempt_id = learner_with_attempt(app, make_user, base, "tabs@example.org")
     right = right_fields(app, attempt_id)
     own = [qid for qid in right if qid not in (TEXT, NUMBER)][:TABS]
     acks, lock = [], threading.Lock()  # (question, revision, response) answered 200
@@ -198,17 +200,18 @@ def test_tabs_saving_at_once_lose_no_acknowledged_answer(app, make_user, serve_q
         assert now[question_id] == (last, json.loads(response)), question_id
     assert set(now) == {TEXT, NUMBER, *own}
     assert set(refused) <= {TEXT, NUMBER}  # a tab's own question is never refused
-    answered = events(app, Verb.ANSWERED)
+    answered = events(app, Verb.ANSWERED, attempt_id)
     assert sorted(answered.values()) == [1] * len(now)  # one per question, not per save
     print(f"\n{len(acks)} saves acknowledged, refused as stale: {dict(refused)}")
 
+    a_cleared_answer_typed_again_is_kept_and_a_stale_tab_cannot_overwrite_it(app, make_user, base)
 
-def test_a_cleared_answer_typed_again_is_kept_and_a_stale_tab_cannot_overwrite_it(
-    app, make_user, serve_quiz
-):
+
+def a_cleared_answer_typed_again_is_kept_and_a_stale_tab_cannot_overwrite_it(app, make_user, base):
     """Tab 2 clears an answer and types another (two autosaves); tab 1 still shows the first
-    answer. Tab 2's new answer is no conflict with itself; tab 1's change is refused."""
-    browser, attempt_id = learner_with_attempt(app, make_user, serve_quiz(), "clear@example.org")
+    answer. Tab 2's new answer is no conflict with itself; tab 1's change is refused. (Deleted
+    when cleared, the answer came back at revision 1: tab 2 was refused, tab 1 overwrote it.)"""
+    browser, attempt_id = learner_with_attempt(app, make_user, base, "clear@example.org")
     first = Tab(browser, attempt_id)
     assert first.save(TEXT, typed(TEXT, "police"))[0] == 200
     second = Tab(browser, attempt_id)
@@ -223,7 +226,7 @@ def test_a_cleared_answer_typed_again_is_kept_and_a_stale_tab_cannot_overwrite_i
     first.reload()  # now it shows the stored answer, and may change it
     assert first.save(TEXT, typed(TEXT, "court"))[0] == 200
     assert stored(app, attempt_id)[TEXT][1] == "court"
-    assert events(app, Verb.ANSWERED) == {f"example-module/quiz/check/{TEXT}": 1}
+    assert events(app, Verb.ANSWERED, attempt_id) == {f"example-module/quiz/check/{TEXT}": 1}
 
 
 # 2. Autosaves racing the submission -------------------------------------------------------------
@@ -233,7 +236,8 @@ def test_saves_racing_the_submission_are_graded_or_refused(app, make_user, serve
     """A tab per question saves it again and again while the attempt is submitted twice (a
     double click): graded once; every save answered 200 is in the grade, every later one is
     refused (409) and not stored."""
-    browser, attempt_id = learner_with_attempt(app, make_user, serve_quiz(), "race@example.org")
+    base = serve_quiz()
+    browser, attempt_id = learner_with_attempt(app, make_user, base, "race@example.org")
     right = right_fields(app, attempt_id)
     started = threading.Barrier(len(right) + 1)
     submitted_at = []  # when the first submit's reply came
@@ -285,8 +289,41 @@ def test_saves_racing_the_submission_are_graded_or_refused(app, make_user, serve
         outcomes = service.outcomes_of(attempt)  # graded from what is stored
         assert attempt.score == sum(outcome.points for outcome in outcomes.values())
         assert all(a.points is not None for a in attempt.answers)
-    verbs = events(app, Verb.PASSED) + events(app, Verb.FAILED)
+    verbs = events(app, Verb.PASSED, attempt_id) + events(app, Verb.FAILED, attempt_id)
     assert verbs == {"example-module/quiz/check": 1}  # graded once
+
+    an_expired_attempt_raced_by_saves_and_pages_is_graded_once(app, make_user, base)
+
+
+def an_expired_attempt_raced_by_saves_and_pages_is_graded_once(app, make_user, base):
+    """Past its time limit, an attempt is submitted by whichever request touches it first:
+    saves of two tabs and page loads at once grade it once, with the answer saved in time."""
+    browser, attempt_id = learner_with_attempt(app, make_user, base, "late@example.org")
+    right = right_fields(app, attempt_id)
+    tab = Tab(browser, attempt_id)
+    assert tab.save(NUMBER, typed(NUMBER, 25))[0] == 200
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        attempt.deadline = attempt.started_at - timedelta(minutes=1)
+        db.session.commit()
+
+    saves = [lambda qid=qid: tab.save(qid, right[qid][0]) for qid in right] * 2
+    pages = [lambda tail=tail: browser.request(attempt_url(attempt_id, tail)) for tail in
+             ("", "/review", "/result", "?page=2")]  # fmt: skip
+    replies = in_parallel(saves + pages)
+
+    for status, body in replies[: len(saves)]:
+        assert status == 409 and body["location"].endswith("/result"), body
+        assert "Time is up" in body["error"] or CLOSED in body["error"], body
+    assert {status for status, _page in replies[len(saves) :]} <= {200, 302}
+    assert {qid: response for qid, (_rev, response) in stored(app, attempt_id).items()} == {
+        NUMBER: 25.0
+    }
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert (attempt.state, attempt.expired) == (AttemptState.GRADED, True)
+    verbs = events(app, Verb.PASSED, attempt_id) + events(app, Verb.FAILED, attempt_id)
+    assert verbs == {"example-module/quiz/check": 1}
 
 
 # 3. The first answer sent twice at once ---------------------------------------------------------
@@ -333,7 +370,7 @@ def test_a_first_answer_sent_several_times_at_once_is_one_row_and_one_event(
     assert winner["revisions"][NUMBER] == now[NUMBER][0] == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(QuizAnswer)) == len(right)
-    assert sorted(events(app, Verb.ANSWERED).values()) == [1] * len(right)
+    assert sorted(events(app, Verb.ANSWERED, attempt_id).values()) == [1] * len(right)
 
 
 # 4. Scenario choices ----------------------------------------------------------------------------
@@ -390,7 +427,7 @@ def test_scenario_double_clicks_and_two_tabs_advance_each_run_once(
         sum(step["kind"] != "narrative" for step in run.path) for run in played
     )
     assert progress.state["scenarios"]["call"] == {"best": max(run.percent for run in played)}
-    completed = events(app, Verb.COMPLETED, "example-module/scenario/")
+    completed = events(app, Verb.COMPLETED, prefix="example-module/scenario/")
     assert completed == {"example-module/scenario/call": 2}
 
 
@@ -440,4 +477,4 @@ def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user,
     status, page = other.request(attempt_url(other_id))
     assert status == 200 and CSRF.search(page)  # the other learner's attempt is still open
     assert stored(app, attempt_id) == {} and stored(app, other_id) == {}
-    assert events(app, Verb.ANSWERED) == {}
+    assert events(app, Verb.ANSWERED, attempt_id) == events(app, Verb.ANSWERED, other_id) == {}
