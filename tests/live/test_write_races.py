@@ -21,6 +21,8 @@ from tests.quiz_helpers import form_of, right_answer, sync_quiz
 from trainer.extensions import db
 from trainer.learning import attempts as service
 from trainer.learning import grading
+from trainer.learning.completion import percent_done
+from trainer.learning.content import content_of
 from trainer.models import (
     AttemptState,
     LearningEvent,
@@ -245,7 +247,7 @@ def test_saves_racing_the_submission_are_graded_or_refused(app, make_user, serve
     def keep_saving(question_id: str) -> list[tuple[float, int, object]]:
         tab, seen = Tab(browser, attempt_id), []
         started.wait()
-        for n in range(60):
+        for n in range(10_000):  # until refused: the submission comes 0.3 s in
             fields, response = right[question_id]
             if question_id in (TEXT, NUMBER) and n % 2:  # changing its value
                 response = f"draft {n}" if question_id == TEXT else float(n)
@@ -399,6 +401,7 @@ def test_scenario_double_clicks_and_two_tabs_advance_each_run_once(
     browser = browser_for(make_user(email="runs@example.org", locale="en"))
     assert browser.request(SCENARIO)[0] == 200
     runs = [start_run(browser), start_run(browser)]
+    refuse_hostile_choices(app, browser, browser_for(make_user(email="eve@example.org")), runs[0])
     statuses = Counter()
     for step, (one, other) in enumerate(SCRIPT):
         calls = [
@@ -406,7 +409,10 @@ def test_scenario_double_clicks_and_two_tabs_advance_each_run_once(
             for run in runs
             for data in (one, other) * 4
         ]
-        statuses.update(status for status, _page in in_parallel(calls))
+        reloads = [lambda run=run: browser.request(run) for run in runs] * 2
+        replies = in_parallel(calls + reloads)
+        statuses.update(status for status, _page in replies[: len(calls)])
+        assert {status for status, _page in replies[len(calls) :]} <= {200, 302}
     assert statuses == {303: 8 * len(SCRIPT) * len(runs)}
 
     with app.app_context():
@@ -418,6 +424,8 @@ def test_scenario_double_clicks_and_two_tabs_advance_each_run_once(
             )
         )
         progress = db.session.scalar(select(Progress))
+        meta = content_of(progress.version).meta
+        assert progress.percent == percent_done(meta, progress.state)
     assert [run.status for run in played] == [RunStatus.FINISHED] * 2
     for run in played:
         assert run.steps == len(run.path) <= len(SCRIPT)
@@ -429,6 +437,22 @@ def test_scenario_double_clicks_and_two_tabs_advance_each_run_once(
     assert progress.state["scenarios"]["call"] == {"best": max(run.percent for run in played)}
     completed = events(app, Verb.COMPLETED, prefix="example-module/scenario/")
     assert completed == {"example-module/scenario/call": 2}
+
+
+def refuse_hostile_choices(app, browser: Browser, stranger: Browser, run: str) -> None:
+    """Tampered choices get a 4xx and change nothing; so does another learner's."""
+    for data, status in [
+        ({"step": "9" * 30}, 400),
+        ({"step": "-1"}, 400),
+        ({"step": "0", "choice": "no-such\x00"}, 400),
+        ({"step": "1", "choice": "no-such"}, 303),  # a later step: the page is stale
+    ]:
+        assert browser.request(run, data)[0] == status, data
+    assert stranger.request(run, {"step": "0"})[0] == 403
+    assert stranger.request(run)[0] == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.max(ScenarioRun.steps))) == 0
+    assert events(app, Verb.CHOSE) == {}
 
 
 # 5. Hostile autosaves ---------------------------------------------------------------------------
