@@ -276,6 +276,8 @@ def test_saves_racing_the_submission_are_graded_or_refused(app, make_user, serve
         saving = {qid: pool.submit(keep_saving, qid) for qid in right}
         assert submitting.result() == [302, 302]
         saves = {qid: future.result() for qid, future in saving.items()}
+    sent = Counter(status for seen in saves.values() for _sent, status, _response in seen)
+    print(f"\nsaves beside the submission: {dict(sent)}")
 
     now = stored(app, attempt_id)
     for question_id, seen in saves.items():
