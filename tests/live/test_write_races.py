@@ -460,6 +460,8 @@ def refuse_hostile_choices(app, browser: Browser, stranger: Browser, run: str) -
     assert events(app, Verb.CHOSE) == {}
 
 
+FREE_TEXT = ("short_text", "essay", "numeric")
+
 # 5. Hostile autosaves ---------------------------------------------------------------------------
 
 
@@ -468,7 +470,10 @@ def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user,
     browser, attempt_id = learner_with_attempt(app, make_user, base, "mallory@example.org")
     other, other_id = learner_with_attempt(app, make_user, base, "victim@example.org")
     with app.app_context():
-        mine = db.session.get(QuizAttempt, attempt_id).question_ids
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        mine = attempt.question_ids
+        # Questions whose fields name options or positions: a huge number is none of them.
+        picked = [q.id for q in service.questions_of(attempt) if q.type not in FREE_TEXT]
     missing = next(q for q in ("first-priority", "what-to-record", TEXT, NUMBER) if q not in mine)
     asked = mine[0]
     answer = right_fields(app, attempt_id)[asked][0]
@@ -491,6 +496,10 @@ def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user,
     refused(attempt_url(other_id), {"shown": asked, **answer}, 403)
     refused(f"{MODULE}/quizzes/other/attempts/{attempt_id}", {"shown": asked}, 404)
     refused(url, {"shown": asked, "page": "9" * 30, "go": "page-" + "9" * 30}, 302, headers={})
+    rights = right_fields(app, attempt_id)
+    for question_id in picked:
+        huge = {name: "9" * 30 for name in rights[question_id][0]}
+        refused(url, {"shown": question_id, **huge}, 422)
     if NUMBER in mine:
         for value in ("1e999", "9" * 50, "nan"):
             refused(url, {"shown": NUMBER, **typed(NUMBER, value)}, 422, "Enter a number")
