@@ -460,12 +460,15 @@ def refuse_hostile_choices(app, browser: Browser, stranger: Browser, run: str) -
     assert events(app, Verb.CHOSE) == {}
 
 
-FREE_TEXT = ("short_text", "essay", "numeric")
-
 # 5. Hostile autosaves ---------------------------------------------------------------------------
+
+FREE_TEXT = ("short_text", "essay", "numeric")
 
 
 def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user, serve_quiz):
+    """Unknown questions, one not drawn for this attempt, NUL bytes, huge numbers, another
+    learner's attempt, a forged token, a submitted attempt: each a 4xx with its message (a
+    stale revision a 422), and not one answer stored for either learner."""
     base = serve_quiz(draw=3)
     browser, attempt_id = learner_with_attempt(app, make_user, base, "mallory@example.org")
     other, other_id = learner_with_attempt(app, make_user, base, "victim@example.org")
@@ -475,8 +478,9 @@ def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user,
         # Questions whose fields name options or positions: a huge number is none of them.
         picked = [q.id for q in service.questions_of(attempt) if q.type not in FREE_TEXT]
     missing = next(q for q in ("first-priority", "what-to-record", TEXT, NUMBER) if q not in mine)
+    rights = right_fields(app, attempt_id)
     asked = mine[0]
-    answer = right_fields(app, attempt_id)[asked][0]
+    answer = rights[asked][0]
     url = attempt_url(attempt_id)
 
     def refused(path, data, status, words=None, headers=JSON):
@@ -496,7 +500,6 @@ def test_hostile_autosaves_get_a_clear_refusal_and_store_nothing(app, make_user,
     refused(attempt_url(other_id), {"shown": asked, **answer}, 403)
     refused(f"{MODULE}/quizzes/other/attempts/{attempt_id}", {"shown": asked}, 404)
     refused(url, {"shown": asked, "page": "9" * 30, "go": "page-" + "9" * 30}, 302, headers={})
-    rights = right_fields(app, attempt_id)
     for question_id in picked:
         huge = {name: "9" * 30 for name in rights[question_id][0]}
         refused(url, {"shown": question_id, **huge}, 422)
