@@ -11,7 +11,8 @@ import unicodedata
 
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from trainer.errors import render_error
 
@@ -62,6 +63,15 @@ class DatabaseIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", DB_INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # Not found, whatever the method. Left to Werkzeug (a rule that does not match), a POST
+        # to /…/attempts/2147483648 was a 405: the same path's GET rule matched before its number
+        # was read.
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def refuse_unstorable_input():

@@ -152,6 +152,16 @@ def test_numbers_past_what_the_database_holds_are_not_found(client, admin, path)
 
 
 @pytest.mark.parametrize(
+    "path",
+    [f"{BASE}/attempts/{HUGE}", f"{BASE}/attempts/{HUGE}/submit"],
+)
+def test_a_post_to_a_number_past_the_database_is_not_found_either(client, admin, path):
+    """Not "405 method not allowed": the address names no record, whatever the method."""
+    sign_in(client, admin)
+    assert client.post(path, data={"shown": "q1"}).status_code == 404
+
+
+@pytest.mark.parametrize(
     ("method", "path", "data"),
     [
         ("get", "/verify?code=%00", None),
