@@ -7,7 +7,6 @@ domain.
 """
 
 import re
-import unicodedata
 
 from flask import Flask, abort, request
 from flask_babel import lazy_gettext as _l
@@ -21,8 +20,9 @@ from trainer.errors import render_error
 DB_INT_MAX = 2**31 - 1
 PAGE_MAX = 1_000_000
 ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
-# Text may hold tabs and line breaks; no other control character (NUL among them).
-ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+# Text may hold tabs and line breaks; no other control character (NUL among them). Unicode's
+# control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 CONTROL_TITLE = _l("Characters that cannot be accepted")
 CONTROL_MESSAGE = _l(
@@ -48,9 +48,7 @@ def db_int(text: str) -> int:
 
 
 def has_control_characters(text: str) -> bool:
-    return any(
-        unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS for ch in text
-    )
+    return CONTROL_CHARACTER.search(text) is not None
 
 
 class DatabaseIntConverter(IntegerConverter):
