@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.live.conftest import CSRF, Browser, gunicorn
-from tests.live.test_faults import JSON, send
+from tests.live.test_faults import JSON, MODULE, QUIZ, SCENARIO, send
 from tests.quiz_helpers import form_of, right_answer, sync_quiz
 from trainer.extensions import db
 from trainer.learning import attempts as service
@@ -35,9 +35,6 @@ from trainer.models import (
     Verb,
 )
 
-MODULE = "/learn/example-module"
-QUIZ = f"{MODULE}/quizzes/check"
-SCENARIO = f"{MODULE}/scenarios/call"
 TEXT, NUMBER = "children-authority", "arrival-time"  # answers that can take any value
 STALE = "changed in another window"
 CLOSED = "answers can no longer change"
