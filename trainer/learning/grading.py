@@ -370,6 +370,12 @@ def grade(question, response) -> Outcome:
     return type_of(question).grade(question, response)
 
 
+def round_half_up(value: float) -> int:
+    """A percent as a reader works it out: halves up (62.5 is 63, 87.5 is 88), where `round`
+    gives 62 and 88; the epsilon keeps a half stored as 62.4999999... a half."""
+    return math.floor(value + 0.5 + 1e-9)
+
+
 @dataclass(frozen=True)
 class Total:
     earned: float  # over the questions graded so far

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from math import floor, isclose, isfinite
+from math import isclose, isfinite
 
 from trainer.content.markdown import render_markdown
 from trainer.content.scenario_graph import (  # noqa: F401  (the engine's public names)
@@ -53,6 +53,7 @@ from trainer.content.schema import (
     RulingOption,
     Scenario,
 )
+from trainer.learning.grading import round_half_up
 
 
 class ChoiceNotOffered(ScenarioError):
@@ -217,7 +218,7 @@ def percent(learner: Scores, expert: Scores) -> int:
     if expert_total <= 0:
         return 0
     share = 100 * sum(learner.values()) / expert_total
-    return max(0, min(100, floor(share + 0.5 + 1e-9)))
+    return max(0, min(100, round_half_up(share)))
 
 
 @dataclass(frozen=True)

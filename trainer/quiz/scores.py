@@ -14,16 +14,15 @@ from math import floor
 from trainer.i18n import format_number
 from trainer.learning.completion import quiz_pass_mark
 from trainer.learning.content import content_of
-
-EPSILON = 1e-9  # 72.5 stored as 72.4999999...: still a half
+from trainer.learning.grading import round_half_up
 
 
 def shown_score(percent: float, pass_marks: Collection[int] = ()) -> int | Decimal:
     """The number shown for a score: whole, or with its tenths when rounding would lift a
     failing score to one of the `pass_marks` it was held against."""
-    whole = floor(percent + 0.5 + EPSILON)
+    whole = round_half_up(percent)
     if any(percent < mark <= whole for mark in pass_marks):
-        return Decimal(floor(percent * 10 + EPSILON)) / 10
+        return Decimal(floor(percent * 10 + 1e-9)) / 10  # 72.9 stored as 72.8999...: 72.9
     return whole
 
 
