@@ -91,7 +91,7 @@ def create_user(
     submission_token: str | None = None,
 ) -> User:
     """A new account; `submission_token`: the token of the form that makes it, if a form
-    does (trainer.submissions): the same form sent again finds it (made_by_submission)."""
+    does (trainer.submissions): the same form sent again finds it."""
     if find_by_email(email) is not None:
         raise EmailTaken(email)
     user = User(
@@ -106,11 +106,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
-
-
-def made_by_submission(token: str) -> User | None:
-    """The account that the form submission `token` created, if one did."""
-    return db.session.scalar(select(User).where(User.submission_token == token))
 
 
 def creation_entry(user: User) -> AuditEntry | None:

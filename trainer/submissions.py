@@ -65,7 +65,17 @@ def made_once(
     (a creation that is no form's submission) always makes a new row."""
     if token is None:
         return make(None)
+    token, found = earlier_submission(model, token, mine)
+    return found if found is not None else make(token)
+
+
+def earlier_submission(
+    model: type[Row], token: str, mine: Callable[[Row], bool]
+) -> tuple[str, Row | None]:
+    """The token this submission goes under, and the row `model` it made before if this is a
+    repeat: (token, row). A row that has the token but is not `mine` was not made by this form:
+    the submission stands on its own, under a new token, and learns nothing of that row."""
     found = db.session.scalar(select(model).where(model.submission_token == token))
     if found is None:
-        return make(token)
-    return found if mine(found) else make(new_token())
+        return token, None
+    return (token, found) if mine(found) else (new_token(), None)

@@ -22,7 +22,7 @@ from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
 from trainer.models.users import fold_for_search
 from trainer.policy import authorize, can, require
-from trainer.submissions import NO_STORE, made_once, new_token, token_of
+from trainer.submissions import NO_STORE, earlier_submission, made_once, token_of
 
 
 @bp.route("/users")
@@ -77,15 +77,17 @@ def submission_of(form: UserCreateForm) -> tuple[str, User | None]:
     """The form's one-use token and, when this submission repeats the one that made an
     account, that account: made by this administrator, with the address typed. A token that
     made anything else stands on its own, under a new token (trainer.submissions)."""
-    token = token_of(form)
-    earlier = accounts.made_by_submission(token)
-    if earlier is None:
-        return token, None
-    entry = accounts.creation_entry(earlier)
-    made_here = entry is not None and entry.actor_id == current_user.id
-    if made_here and earlier.email == accounts.normalize_email(form.email.data):
-        return token, earlier
-    return new_token(), None
+    return earlier_submission(User, token_of(form), lambda account: made_here(account, form))
+
+
+def made_here(account: User, form: UserCreateForm) -> bool:
+    """Whether this administrator made `account`, with the address the form holds."""
+    entry = accounts.creation_entry(account)
+    return (
+        entry is not None
+        and entry.actor_id == current_user.id
+        and account.email == accounts.normalize_email(form.email.data)
+    )
 
 
 def account_created(user: User):

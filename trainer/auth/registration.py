@@ -14,7 +14,7 @@ from trainer.auth.forms import RegisterForm
 from trainer.extensions import db
 from trainer.models import Profession, Role, User
 from trainer.models.users import PROFESSION_LABELS
-from trainer.submissions import new_token, token_of
+from trainer.submissions import earlier_submission, token_of
 
 INVITE_ERRORS = {
     "unknown": lambda: _("This invite code is not known. Check it with your trainer."),
@@ -112,16 +112,13 @@ def ask_to_verify(user: User) -> str:
 
 def submission_of(form: RegisterForm) -> tuple[str, User | None]:
     """The form's one-use token and, when this submission repeats one that made an account,
-    that account. A token that made another account (another address or password: not this
-    form's first submission) is not this form's: the submission stands on its own, under a
-    new token, and learns nothing of that account."""
-    token = token_of(form)
-    earlier = accounts.made_by_submission(token)
-    if earlier is None:
-        return token, None
-    if same_registration(earlier, form):
-        return token, earlier
-    return new_token(), None
+    that account. A token that made another account (another address or password) is not this
+    form's first submission (trainer.submissions.earlier_submission)."""
+
+    def mine(account: User) -> bool:
+        return same_registration(account, form)
+
+    return earlier_submission(User, token_of(form), mine)
 
 
 def same_registration(account: User, form: RegisterForm) -> bool:
