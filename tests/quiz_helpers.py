@@ -6,6 +6,8 @@ import yaml
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import sync_example
+from trainer.extensions import db
+from trainer.learning import attempts
 from trainer.learning.grading import field_name
 
 
@@ -82,8 +84,6 @@ def enrol(app, trainer_id: int, learner_id: int) -> None:
 def policy_attempts(app, learner_id: int, trainer_id: int) -> tuple[int, int]:
     """For the route matrix: the learner's open attempt, and an earlier one whose essay waits
     for the trainer, who teaches the learner."""
-    from trainer.extensions import db
-    from trainer.learning import attempts
     from trainer.models import Module, User
     from trainer.models.types import utcnow
 
@@ -93,8 +93,18 @@ def policy_attempts(app, learner_id: int, trainer_id: int) -> tuple[int, int]:
         module = db.session.scalar(db.select(Module).where(Module.slug == "example-module"))
         submitted = attempts.start(user, module, "check", utcnow())
         essay = field_name("explain-help")
-        attempts.save_answers(submitted, ["explain-help"], form_of({essay: "..."}), utcnow())
+        save(submitted, ["explain-help"], form_of({essay: "..."}), utcnow())
         attempts.submit(submitted, utcnow())
         current = attempts.start(user, module, "check", utcnow())
         db.session.commit()
         return current.id, submitted.id
+
+
+def save(attempt, shown, form, now, seen=None):
+    """attempts.save_answers as the autosave view calls it, on the attempt's row read anew;
+    the ORM attempt is then read again, as the view's next request would."""
+    db.session.flush()
+    try:
+        return attempts.save_answers(attempts.open_sheet(attempt.id), shown, form, now, seen)
+    finally:
+        db.session.expire(attempt)

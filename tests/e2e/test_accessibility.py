@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD, sync_example
-from tests.quiz_helpers import form_of, right_answer
+from tests.quiz_helpers import form_of, right_answer, save
 from tests.web.certificates_support import complete_example
 from tests.web.test_cohorts import assign, make_cohort
 from tests.web.test_scenarios import GOOD_RUN
@@ -148,7 +148,7 @@ def finished_attempt_and_run(user_id: int) -> tuple[str, str]:
     attempt = attempts.start(user, module, "check", utcnow())
     for question in attempts.questions_of(attempt):
         answer = form_of(right_answer(question, attempt.layout(question.id)))
-        attempts.save_answers(attempt, [question.id], answer, utcnow())
+        save(attempt, [question.id], answer, utcnow())
     attempts.submit(attempt, utcnow())
     scenario = content_of(progress.version).scenarios["call"]
     run = start_run(progress, scenario)

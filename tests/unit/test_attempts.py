@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.quiz_helpers import form_of, right_answer, sync_quiz
+from tests.quiz_helpers import form_of, right_answer, save, sync_quiz
 from trainer.extensions import db
 from trainer.learning import attempts
 from trainer.learning import progress as tracking
@@ -106,13 +106,11 @@ def test_answers_are_saved_updated_and_cleared(quiz_app, learner_id):
         user, module = load(learner_id)
         attempt = attempts.start(user, module, "check", utcnow())
         form = form_of({"a.first-priority": "reconcile", "a.arrival-time": "25"})
-        result = attempts.save_answers(attempt, ["first-priority", "arrival-time"], form, utcnow())
+        result = save(attempt, ["first-priority", "arrival-time"], form, utcnow())
         db.session.commit()
         assert result.saved == ["first-priority", "arrival-time"] and result.errors == {}
-        attempts.save_answers(
-            attempt, ["first-priority"], form_of({"a.first-priority": "safety"}), utcnow()
-        )
-        attempts.save_answers(attempt, ["arrival-time"], form_of({}), utcnow())  # cleared
+        save(attempt, ["first-priority"], form_of({"a.first-priority": "safety"}), utcnow())
+        save(attempt, ["arrival-time"], form_of({}), utcnow())  # cleared
         db.session.commit()
         assert attempts.answered(attempt) == {"first-priority": "safety"}
         # One "answered" event per question, however often it is saved.
@@ -126,9 +124,7 @@ def test_a_bad_answer_is_refused_alone_and_a_foreign_question_refuses_everything
     with app.test_request_context():
         user, module = load(learner_id)
         attempt = attempts.start(user, module, "check", utcnow())
-        attempts.save_answers(
-            attempt, ["arrival-time"], form_of({"a.arrival-time": "25"}), utcnow()
-        )
+        save(attempt, ["arrival-time"], form_of({"a.arrival-time": "25"}), utcnow())
         form = form_of(
             {
                 "a.arrival-time": "twenty",
@@ -136,14 +132,14 @@ def test_a_bad_answer_is_refused_alone_and_a_foreign_question_refuses_everything
                 "a.interview-together": "false",
             }
         )
-        result = attempts.save_answers(
+        result = save(
             attempt, ["arrival-time", "first-priority", "interview-together"], form, utcnow()
         )
         assert set(result.errors) == {"arrival-time", "first-priority"}
         assert "Enter a number" in str(result.errors["arrival-time"])
         assert attempts.answered(attempt) == {"arrival-time": 25.0, "interview-together": False}
         with pytest.raises(attempts.AttemptError, match="not part of your attempt"):
-            attempts.save_answers(attempt, ["interview-together", "no-such"], form_of({}), utcnow())
+            save(attempt, ["interview-together", "no-such"], form_of({}), utcnow())
         assert attempts.answered(attempt)["interview-together"] is False
 
 
@@ -152,7 +148,7 @@ def test_submit_grades_once_and_feeds_progress(quiz_app, learner_id):
     with app.test_request_context():
         user, module = load(learner_id)
         attempt = attempts.start(user, module, "check", utcnow())
-        attempts.save_answers(attempt, attempt.question_ids, answer_all(attempt), utcnow())
+        save(attempt, attempt.question_ids, answer_all(attempt), utcnow())
         assert attempts.submit(attempt, utcnow()) is True
         assert attempts.submit(attempt, utcnow()) is False
         db.session.commit()
@@ -167,7 +163,7 @@ def test_submit_grades_once_and_feeds_progress(quiz_app, learner_id):
         progress = tracking.find_progress(user, module)
         assert progress.state["quizzes"]["check"] == {"best": 100.0, "passed": True}
         with pytest.raises(attempts.AttemptClosed):
-            attempts.save_answers(attempt, ["first-priority"], form_of({}), utcnow())
+            save(attempt, ["first-priority"], form_of({}), utcnow())
 
 
 def test_the_database_decides_who_grades_a_stale_attempt(quiz_app, learner_id):
@@ -236,14 +232,10 @@ def test_time_limit_refuses_late_answers_and_submits_on_the_next_touch(quiz_app,
         user, module = load(learner_id)
         start = utcnow()
         attempt = attempts.start(user, module, "check", start)
-        attempts.save_answers(
-            attempt, ["first-priority"], form_of({"a.first-priority": "safety"}), start
-        )
+        save(attempt, ["first-priority"], form_of({"a.first-priority": "safety"}), start)
         late = start + timedelta(minutes=6)
         with pytest.raises(attempts.AttemptClosed, match="Time is up"):
-            attempts.save_answers(
-                attempt, ["arrival-time"], form_of({"a.arrival-time": "25"}), late
-            )
+            save(attempt, ["arrival-time"], form_of({"a.arrival-time": "25"}), late)
         db.session.commit()
         assert attempt.state == AttemptState.GRADED and attempt.expired
         assert attempts.answered(attempt) == {"first-priority": "safety"}
@@ -292,7 +284,7 @@ def test_essays_wait_for_a_trainer_who_completes_the_attempt(quiz_app, learner_i
     with app.test_request_context():
         user, module = load(learner_id)
         attempt = attempts.start(user, module, "check", utcnow())
-        attempts.save_answers(attempt, attempt.question_ids, answer_all(attempt), utcnow())
+        save(attempt, attempt.question_ids, answer_all(attempt), utcnow())
         attempts.submit(attempt, utcnow())
         db.session.commit()
         assert attempt.state == AttemptState.AWAITING_REVIEW
@@ -332,7 +324,7 @@ def test_a_blank_essay_needs_no_review(quiz_app, learner_id):
         user, module = load(learner_id)
         attempt = attempts.start(user, module, "check", utcnow())
         form = answer_all(attempt, skip={"explain-help"})
-        attempts.save_answers(attempt, attempt.question_ids, form, utcnow())
+        save(attempt, attempt.question_ids, form, utcnow())
         attempts.submit(attempt, utcnow())
         assert attempt.state == AttemptState.GRADED
         assert (attempt.score, attempt.max_score, attempt.percent) == (8.0, 11.0, 72.73)

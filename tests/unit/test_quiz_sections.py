@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.quiz_helpers import form_of, sync_quiz
+from tests.quiz_helpers import form_of, save, sync_quiz
 from tests.unit.test_attempts import answer_all, learner_id, load, quiz_app  # noqa: F401
 from tests.unit.test_content_validate import edit_yaml
 from trainer.content.schema import Quiz
@@ -134,9 +134,9 @@ def submit(user, module, right: bool):
     attempt = attempts.start(user, module, "check", utcnow())
     if right:
         form = answer_all(attempt)
-        attempts.save_answers(attempt, attempt.question_ids, form, utcnow())
+        save(attempt, attempt.question_ids, form, utcnow())
     else:
-        attempts.save_answers(attempt, ["first-priority"], form_of({}), utcnow())
+        save(attempt, ["first-priority"], form_of({}), utcnow())
     attempts.submit(attempt, utcnow())
     db.session.commit()
     return attempt

@@ -214,14 +214,6 @@ class OpenSheet:
     def layout(self, question_id: str) -> list[str] | None:
         return next(e["order"] for e in self.questions if e["id"] == question_id)
 
-    @classmethod
-    def of(cls, attempt: QuizAttempt) -> "OpenSheet":
-        return cls(
-            attempt.id, attempt.user_id, attempt.module_id, attempt.quiz_id, attempt.number,
-            attempt.state, attempt.deadline, attempt.questions, attempt.module.slug,
-            attempt.version.id, attempt.version.content_hash,
-        )  # fmt: skip
-
 
 _attempts, _answers = QuizAttempt.__table__, QuizAnswer.__table__
 _modules, _versions = Module.__table__, ModuleVersion.__table__
@@ -274,7 +266,7 @@ def stored_answers(attempt_id: int) -> dict[str, StoredAnswer]:
 
 
 def save_answers(
-    attempt: QuizAttempt | OpenSheet,
+    sheet: OpenSheet,
     shown: list[str],
     form,
     now: datetime,
@@ -293,12 +285,11 @@ def save_answers(
     changed answers) come last, so that SQLite's single write lock is held for a few
     statements, not for the parsing (other learners' saves wait for it meanwhile).
     """
-    sheet = attempt if isinstance(attempt, OpenSheet) else _sheet_of(attempt)
     unknown = [qid for qid in shown if qid not in sheet.question_ids]
     if unknown:
         raise AttemptError(_l("This question is not part of your attempt."))
     if sheet.state == AttemptState.OPEN and is_late(sheet, now):
-        expire_if_due(_orm_attempt(attempt), now)
+        expire_if_due(db.session.get(QuizAttempt, sheet.id), now)
         raise AttemptClosed(_l("Time is up: answers sent after the time limit were not saved."))
     quiz = content_of_id(sheet.version_id, sheet.content_hash).quizzes[sheet.quiz_id]
     questions = {q.id: q for q in quiz.questions}
@@ -320,23 +311,9 @@ def save_answers(
             if response != (answer.response if answer is not None else None):
                 changes[question_id] = response
             result.saved.append(question_id)
-    _claim_open(attempt, sheet, now)
+    _claim_open(sheet, now)
     result.revisions = _write(sheet, stored, changes, now)
-    if isinstance(attempt, QuizAttempt):
-        db.session.expire(attempt, ["answers"])  # the rows changed under the ORM's feet
     return result
-
-
-def _sheet_of(attempt: QuizAttempt) -> OpenSheet:
-    """The sheet of an ORM attempt; its pending changes are written first, for the reads."""
-    db.session.flush()
-    return OpenSheet.of(attempt)
-
-
-def _orm_attempt(attempt: QuizAttempt | OpenSheet) -> QuizAttempt:
-    if isinstance(attempt, QuizAttempt):
-        return attempt
-    return db.session.get(QuizAttempt, attempt.id)
 
 
 def _write(sheet: OpenSheet, stored: dict[str, StoredAnswer], changes: dict, now) -> dict:
@@ -378,7 +355,7 @@ STALE_MESSAGE = _l(
 )
 
 
-def _conflicts(stored: StoredAnswer | QuizAnswer | None, seen_revision: int, response) -> bool:
+def _conflicts(stored: StoredAnswer | None, seen_revision: int, response) -> bool:
     """Whether the answer was stored after the page was shown (in another tab), as something
     other than what the page sends now: then the page must not overwrite it. The same answer
     sent again, after a connection lost before its reply, finds itself stored: no conflict."""
@@ -389,7 +366,7 @@ def _conflicts(stored: StoredAnswer | QuizAnswer | None, seen_revision: int, res
     )
 
 
-def revision_of(answer: StoredAnswer | QuizAnswer | None) -> int:
+def revision_of(answer: StoredAnswer | None) -> int:
     return answer.revision if answer is not None else 0
 
 
@@ -405,12 +382,10 @@ CLAIM_OPEN = (
 )
 
 
-def _claim_open(attempt: QuizAttempt | OpenSheet, sheet: OpenSheet, now: datetime) -> None:
+def _claim_open(sheet: OpenSheet, now: datetime) -> None:
     """Lock the attempt row while it is open: a submit waits until these answers are in."""
     claimed = db.session.connection().execute(CLAIM_OPEN, {"attempt_id": sheet.id, "now": now})
     if claimed.rowcount != 1:
-        if isinstance(attempt, QuizAttempt):
-            db.session.refresh(attempt)
         raise AttemptClosed(_l("This attempt has been submitted; answers can no longer change."))
 
 
