@@ -125,7 +125,8 @@ def start_pool_learner(user: User, module: Module, scenario, now) -> tuple:
     attempt = attempts.start(user, module, "check", now)
     form = some_answers(attempt)
     shown = [qid for qid in attempt.question_ids if grading.field_name(qid) in form]
-    attempts.save_answers(attempt, shown, MultiDict(form), now, None)
+    db.session.flush()  # the autosave reads the attempt's row, as its view does
+    attempts.save_answers(attempts.open_sheet(attempt.id), shown, MultiDict(form), now, None)
     runs = []
     for _ in range(RUNS):
         run = scenario_runs.start_run(progress, scenario)
