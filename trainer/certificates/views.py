@@ -37,11 +37,6 @@ def settings_missing() -> list[str]:
     return certificate_settings_missing(current_app.config)
 
 
-@bp.app_template_global()
-def module_certificates(module_id: int) -> list[Certificate]:
-    return certificates.certificates_for_module(current_user.id, module_id)
-
-
 def verification_page(form: VerifyForm, result: certificates.Verification | None):
     response = Response(
         render_template(

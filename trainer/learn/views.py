@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from flask import (
     Response,
     abort,
@@ -9,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from trainer.cohorts.my_training import assigned_training
@@ -17,9 +19,11 @@ from trainer.extensions import db
 from trainer.learn import bp, fragments
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
+from trainer.learning.certificates import HeldCertificate
+from trainer.learning.cohort_queries import pinned_version_of
 from trainer.learning.completion import next_step
-from trainer.learning.content import ModuleContent, content_of
-from trainer.models import Module, ModuleAsset, ModuleVersion, Progress
+from trainer.learning.content import ModuleContent, content_of, content_of_id
+from trainer.models import Certificate, Module, ModuleAsset, ModuleVersion, Progress
 from trainer.policy import authorize, can, require
 
 # Where each kind of step is taken; the quiz and scenario players take `quiz_id` / `scenario_id`.
@@ -48,6 +52,61 @@ LEARNERS_PROGRESS_WITH_MODULES = (
     .options(contains_eager(Progress.module), contains_eager(Progress.version))
     .order_by(Progress.updated_at.desc())
 )
+
+_modules, _versions = Module.__table__, ModuleVersion.__table__
+_progress, _certificates = Progress.__table__, Certificate.__table__
+_latest, _shown = _versions.alias("latest"), _versions.alias("shown")
+_pinned = pinned_version_of(_modules.c.id).scalar_subquery()
+# The module page's rows, as plain columns: the module, its latest version (whose audience
+# decides who may open it), the learner's progress if any, the version a cohort pins if any,
+# the version the page shows (the progress's, else the pinned one, else the latest) and one
+# row per certificate the learner holds for the module, newest version first (a module has
+# few versions: the rows stay few). The ORM's objects for all this cost more than the page.
+MODULE_PAGE = (
+    select(
+        _modules.c.slug,
+        _latest.c.id.label("latest_id"),
+        _latest.c.content_hash.label("latest_hash"),
+        _pinned.label("pinned_id"),
+        _progress.c.status,
+        _progress.c.percent,
+        _progress.c.state,
+        _progress.c.module_version_id.label("progress_version_id"),
+        _shown.c.id.label("version_id"),
+        _shown.c.content_hash,
+        _certificates.c.id.label("certificate_id"),
+        _certificates.c.completed_on,
+        _certificates.c.revoked_at,
+    )
+    .join(_latest, _latest.c.id == _modules.c.latest_version_id)
+    .outerjoin(
+        _progress,
+        and_(_progress.c.module_id == _modules.c.id, _progress.c.user_id == bindparam("user_id")),
+    )
+    .join(
+        _shown,
+        _shown.c.id
+        == func.coalesce(_progress.c.module_version_id, _pinned, _modules.c.latest_version_id),
+    )
+    .outerjoin(
+        _certificates,
+        and_(
+            _certificates.c.module_id == _modules.c.id,
+            _certificates.c.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(_modules.c.slug == bindparam("slug"))
+    .order_by(_certificates.c.module_version_id.desc())
+)
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """What the module page shows of the learner's progress."""
+
+    status: str
+    percent: int
+    state: dict
 
 
 def load_module(slug: str) -> Module:
@@ -116,22 +175,33 @@ def my_training():
 @bp.route("/<slug>/")
 @require("learn.browse")
 def module(slug: str):
-    module, progress = module_and_progress(slug)
-    version = progress.version if progress else tracking.starting_version(current_user, module)
-    content = content_of(version)
+    rows = db.session.connection().execute(
+        MODULE_PAGE, {"slug": slug, "user_id": current_user.id}
+    ).all()
+    if not rows:
+        abort(404)
+    first = rows[0]
+    authorize("learn.open_module", content_of_id(first.latest_id, first.latest_hash).meta)
+    content = content_of_id(first.version_id, first.content_hash)
+    progress = None
+    if first.status is not None:
+        progress = ModuleProgress(first.status, first.percent, first.state)
     state = progress.state if progress else {}
     step = next_step(content.meta, state)
-    newer = progress is not None and progress.module_version_id != tracking.starting_version_id(
-        current_user.id, module
-    )
+    starting = first.pinned_id or first.latest_id
     return render_template(
         "learn/module.html",
-        module=module,
+        slug=slug,
         content=content,
         progress=progress,
         state=state,
         continue_url=step_url(content, slug, step) if step else None,
-        newer_version=newer,
+        newer_version=progress is not None and first.progress_version_id != starting,
+        held=[
+            HeldCertificate(row.certificate_id, row.completed_on, row.revoked_at)
+            for row in rows
+            if row.certificate_id is not None
+        ],
     )
 
 

@@ -6,7 +6,7 @@ Plain functions over the session: they flush, the caller commits.
 import enum
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -48,11 +48,8 @@ def find_certificate(user_id: int, module_version_id: int) -> Certificate | None
     )
 
 
-# Built once: "My training" and every module page list them.
+# Built once: "My training" lists them.
 LEARNERS_CERTIFICATES = select(Certificate).where(Certificate.user_id == bindparam("user_id"))
-CERTIFICATES_FOR_MODULE = LEARNERS_CERTIFICATES.where(
-    Certificate.module_id == bindparam("module_id")
-).order_by(Certificate.module_version_id.desc())
 
 
 def certificates_by_version(user_id: int) -> dict[int, Certificate]:
@@ -61,10 +58,17 @@ def certificates_by_version(user_id: int) -> dict[int, Certificate]:
     return {certificate.module_version_id: certificate for certificate in found}
 
 
-def certificates_for_module(user_id: int, module_id: int) -> list[Certificate]:
-    """A learner's certificates for one module, newest version first."""
-    parameters = {"user_id": user_id, "module_id": module_id}
-    return list(db.session.scalars(CERTIFICATES_FOR_MODULE, parameters))
+@dataclass(frozen=True)
+class HeldCertificate:
+    """What the learner's own pages show of a certificate (its download links or the notice of
+    its revocation), read as plain columns with the page's other rows."""
+
+    id: int
+    completed_on: date
+    revoked_at: datetime | None
+
+    serial = property(Certificate.serial.fget)  # the model's rules, not copies of them
+    revoked = property(Certificate.revoked.fget)
 
 
 def issue_certificate(progress: Progress) -> Certificate | None:

@@ -187,19 +187,25 @@ def learner_assignments(user_id: int) -> list:
     return db.session.execute(LEARNER_ASSIGNMENTS, {"user_id": user_id}).all()
 
 
-# Built once: the module page and every start or restart of a module ask it.
-PINNED_VERSION = (
-    select(Assignment.module_version_id)
-    .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
-    .where(
-        CohortMember.user_id == bindparam("user_id"),
-        CohortMember.counts(),
-        Assignment.module_id == bindparam("module_id"),
-        Assignment.module_version_id.is_not(None),
+def pinned_version_of(module_id):
+    """The version a cohort of the learner `user_id` (a parameter) pins the module `module_id`
+    to (the newest pin wins): a statement, or a column of a larger one (the module page's)."""
+    return (
+        select(Assignment.module_version_id)
+        .join(CohortMember, CohortMember.cohort_id == Assignment.cohort_id)
+        .where(
+            CohortMember.user_id == bindparam("user_id"),
+            CohortMember.counts(),
+            Assignment.module_id == module_id,
+            Assignment.module_version_id.is_not(None),
+        )
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+        .limit(1)
     )
-    .order_by(Assignment.created_at.desc(), Assignment.id.desc())
-    .limit(1)
-)
+
+
+# Built once: every start or restart of a module asks it.
+PINNED_VERSION = pinned_version_of(bindparam("module_id"))
 
 
 def pinned_version_id(user_id: int, module_id: int) -> int | None:
