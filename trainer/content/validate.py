@@ -6,6 +6,7 @@
 import hashlib
 import mimetypes
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -20,6 +21,8 @@ from trainer.content import yaml_guard
 from trainer.content.markdown import AssetError, render_markdown
 from trainer.content.report import LANG_NAMES, LANGS, ContentError, dotted, line_of, source_of
 from trainer.content.schema import (
+    ID_PATTERN,
+    IMPORT_SOURCE,
     NODE_TYPES,
     QUESTION_TYPES,
     SCHEMA_VERSION,
@@ -314,8 +317,19 @@ def lenient_outline(data) -> Outline:
         valid("lessons", LessonEntry),
         valid("quizzes", PartEntry),
         valid("scenarios", PartEntry),
-        valid("references", Reference),
+        outline_references(data.get("references")),
     )
+
+
+def outline_references(items) -> list[Reference]:
+    """The references of a manifest that failed, by id: a reference with a bad url or year is
+    reported once, against module.yaml, and not again as an unknown id at every citation."""
+    found = []
+    for item in items if isinstance(items, list) else []:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, str) and re.fullmatch(ID_PATTERN, ident):
+            found.append(Reference.model_construct(id=ident))
+    return found
 
 
 def _check_manifest_ids(check: _Checker, meta: ModuleMeta, manifest: Path, nodes) -> None:
@@ -602,12 +616,60 @@ def content_hash(folder: Path) -> str:
 
 # The union members pydantic names in an error's path (questions[3].essay.text, value.float).
 UNION_TAGS = {*QUESTION_TYPES, *NODE_TYPES, "float", "bool", "str", "int", "constrained-float"}
+
+
+def is_union_tag(part) -> bool:
+    """A union member in an error's path: a name above, or a type pydantic spells out such as
+    literal['all'] or list[constrained-str] (completion.lessons); no field name has a [."""
+    return isinstance(part, str) and (part in UNION_TAGS or "[" in part)
+
 EXPECTED = {
     "int_type": "a whole number without quotes (e.g. 10)",
     "float_type": "a number without quotes (e.g. 1.5)",
     "bool_type": "true or false",
     "string_type": "text",
+    "list_type": "a list (one item per line, each starting with `- `, or [a, b])",
 }
+# pydantic's errors for a value where a group of fields belongs (a mapping, in YAML).
+MAPPING_TYPES = ("model_type", "model_attributes_type", "dict_type")
+TEXT_EXPECTED = "a text in both languages (`ru: ...` and `en: ...` on the lines below)"
+FIELDS_EXPECTED = "a group of fields written `name: value`, one per line"
+CHOICE_TYPES = ("literal_error", "enum")
+# A field's pattern, said as an author understands it (schema.py's patterns).
+PATTERN_EXPECTED = {
+    r"^[A-Za-z0-9_./-]+$": (
+        "a path inside the module folder written with Latin letters, digits, `_`, `-`, `.` "
+        "and `/` (e.g. lessons/01-intro)"
+    ),
+    r"^[A-Za-z0-9_./-]+\.ya?ml$": (
+        "a path inside the module folder ending in .yaml or .yml, written with Latin letters, "
+        "digits, `_`, `-`, `.` and `/` (e.g. quizzes/check.yaml)"
+    ),
+    r"^https?://\S+$": "a web address starting with http:// or https://, without spaces",
+    IMPORT_SOURCE: "a scenario id, or a module slug and a scenario id: call or night-call/call",
+}
+
+
+ID_RULE = (
+    "ids use lower-case Latin letters, digits and hyphens, start with a letter or digit and "
+    "have at most 63 characters (e.g. night-call)"
+)
+
+
+def expected_phrase(err: dict) -> str | None:
+    """What the field accepts, for an error about the kind of value; None for other errors."""
+    kind = err["type"]
+    if kind in EXPECTED:
+        return EXPECTED[kind]
+    if kind in MAPPING_TYPES:
+        is_text = (err.get("ctx") or {}).get("class_name") == "Text"
+        return TEXT_EXPECTED if is_text else FIELDS_EXPECTED
+    if kind in CHOICE_TYPES:
+        choices = err["ctx"]["expected"]
+        return choices if "," not in choices and " or " not in choices else f"one of {choices}"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_EXPECTED.get(err["ctx"]["pattern"])
+    return None
 
 
 def grouped(errors: list[dict]) -> list[tuple[list, list[dict]]]:
@@ -615,9 +677,17 @@ def grouped(errors: list[dict]) -> list[tuple[list, list[dict]]]:
     `number | flag` is one problem, not one per member."""
     groups: dict[tuple, list[dict]] = {}
     for err in errors:
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p in UNION_TAGS)]
+        loc = [p for p in err["loc"] if not is_union_tag(p)]
         groups.setdefault(tuple(loc), []).append(err)
-    return [(list(loc), errs) for loc, errs in groups.items()]
+    return [(list(loc), errs) for loc, errs in groups.items() if not outdone(loc, errs, groups)]
+
+
+def outdone(loc: tuple, errs: list[dict], groups: dict) -> bool:
+    """A union member's complaint about the whole value (`all` expected) when another member
+    took the value and found a problem inside it (a list with a bad id): only that one counts."""
+    from_union = all(any(is_union_tag(p) for p in err["loc"]) for err in errs)
+    inside = [other for other in groups if len(other) > len(loc) and other[: len(loc)] == loc]
+    return from_union and bool(inside)
 
 
 def friendly(errs: list[dict], loc: list, source: str | None = None) -> str:
@@ -627,9 +697,12 @@ def friendly(errs: list[dict], loc: list, source: str | None = None) -> str:
     value = errs[0]["input"]
     if "float_type" in types and type(value) is int:  # a whole number no float can hold
         return f"the number is too large; got {shown(value)}"
-    if all(kind in EXPECTED for kind in types):
+    if types == ["string_pattern_mismatch"] and errs[0]["ctx"]["pattern"] == ID_PATTERN:
+        return f"{ID_RULE}; got {shown(value)}"
+    phrases = [expected_phrase(err) for err in errs]
+    if all(phrases):
         got = shown(value)
-        if source is not None and source.lower() != got.lower():
+        if source and source.lower() != got.lower():
             got = f"{source}, which YAML reads as {got} (put it in double quotes if it is a text)"
         if loc == ["schema_version"]:
             return (
@@ -637,10 +710,10 @@ def friendly(errs: list[dict], loc: list, source: str | None = None) -> str:
                 f"understands version {SCHEMA_VERSION} (write `schema_version: "
                 f"{SCHEMA_VERSION}`); got {got}"
             )
-        return f"expected {' or '.join(EXPECTED[kind] for kind in types)}; got {got}"
+        return f"expected {' or '.join(dict.fromkeys(phrases))}; got {got}"
     # In a union, a value of the wrong kind for one member and out of range for another: the
     # range is what the author needs to hear.
-    specific = [err for err in errs if err["type"] not in EXPECTED]
+    specific = [err for err in errs if expected_phrase(err) is None]
     return "; ".join(dict.fromkeys(one_message(err, loc) for err in specific))
 
 
@@ -676,12 +749,14 @@ def one_message(err: dict, loc: list) -> str:
         return f"unknown node type; use one of: {', '.join(NODE_TYPES)}"
     if kind == "union_tag_invalid":
         return f"unknown question type; use one of: {', '.join(QUESTION_TYPES)}"
-    if kind == "string_pattern_mismatch" and last in ("id", "slug"):
-        return "ids use lower-case Latin letters, digits and hyphens (e.g. night-call)"
     if kind == "value_error":
         return str(err["ctx"]["error"])
-    if kind in EXPECTED:
-        return f"expected {EXPECTED[kind]}; got {shown(err['input'])}"
+    if kind == "too_short" and (err.get("ctx") or {}).get("field_type") == "List":
+        least = err["ctx"]["min_length"]
+        items = "one item" if least == 1 else f"{least} items"
+        return f"the list needs at least {items}; it has {err['ctx']['actual_length']}"
+    if expected_phrase(err):
+        return f"expected {expected_phrase(err)}; got {shown(err['input'])}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{err['msg']}; got {shown(err['input'])}"
     return err["msg"]

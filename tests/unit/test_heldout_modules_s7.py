@@ -1,0 +1,148 @@
+"""Module folders broken the way an outside author breaks them, read as that author reads the
+validator's answer: each message names the file, the line and the field, says in words what the
+field accepts (never pydantic's "Input should be a valid dictionary" or a regular expression),
+and `modules sync` stores nothing of the broken module."""
+
+import pytest
+from sqlalchemy import func, select
+
+from trainer.content.validate import load_module
+from trainer.extensions import db
+from trainer.models import Module
+
+
+def only_error(folder):
+    result = load_module(folder)
+    assert result.package is None
+    [error] = result.errors
+    return error
+
+
+def replace(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path, fragment):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if fragment in line)
+
+
+def assert_nothing_synced(app, folder, shown):
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(folder)])
+    assert result.exit_code == 1
+    assert shown in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 0
+
+
+# The manifest, a quiz and a scenario with one value of the wrong shape; the message the author
+# reads. Before, each was pydantic's own words: "Input should be a valid dictionary or instance
+# of Text", "Input should be a valid list", "List should have at least 1 item after validation,
+# not 0", "String should match pattern '^[A-Za-z0-9_./-]+$'".
+WRONG_SHAPES = [
+    (
+        "module.yaml",
+        "title:\n  ru: Выезд на вызов о домашнем насилии\n  en: Responding to a domestic "
+        "violence call\n",
+        "title:\n",
+        "title",
+        "expected a text in both languages (`ru: ...` and `en: ...` on the lines below); "
+        "got an empty value",
+    ),
+    (
+        "module.yaml",
+        "audience: [police, judge, prosecutor]",
+        "audience: police",
+        "audience",
+        "expected a list (one item per line, each starting with `- `, or [a, b]); "
+        "got the text 'police'",
+    ),
+    (
+        "module.yaml",
+        "audience: [police, judge, prosecutor]",
+        "audience: []",
+        "audience",
+        "the list needs at least one item; it has 0",
+    ),
+    (
+        "module.yaml",
+        "file: lessons/01-intro",
+        "file: lessons\\01-intro",
+        "lessons[0].file",
+        "expected a path inside the module folder written with Latin letters, digits, `_`, `-`, "
+        "`.` and `/` (e.g. lessons/01-intro); got the text 'lessons\\01-intro'",
+    ),
+    (
+        "module.yaml",
+        "file: quizzes/check.yaml",
+        "file: quizzes/check.txt",
+        "quizzes[0].file",
+        "expected a path inside the module folder ending in .yaml or .yml, written with Latin "
+        "letters, digits, `_`, `-`, `.` and `/` (e.g. quizzes/check.yaml); "
+        "got the text 'quizzes/check.txt'",
+    ),
+    (
+        "module.yaml",
+        "url: https://www.coe.int/en/web/istanbul-convention",
+        "url: www.coe.int/en/web/istanbul-convention",
+        "references[1].url",
+        "expected a web address starting with http:// or https://, without spaces; "
+        "got the text 'www.coe.int/en/web/istanbul-convention'",
+    ),
+    (
+        "module.yaml",
+        "  lessons: [intro, at-the-scene]",
+        "  lessons: some",
+        "completion.lessons",
+        "expected 'all' or a list (one item per line, each starting with `- `, or [a, b]); "
+        "got the text 'some'",
+    ),
+    (
+        "quizzes/check.yaml",
+        "questions: [match-terms, children-authority, explain-help]",
+        "questions: [Match Terms, children-authority, explain-help]",
+        "sections[1].questions[0]",
+        "ids use lower-case Latin letters, digits and hyphens, start with a letter or digit and "
+        "have at most 63 characters (e.g. night-call); got the text 'Match Terms'",
+    ),
+    (
+        "quizzes/check.yaml",
+        "show_answers: after_pass",
+        "show_answers: always",
+        "show_answers",
+        "expected one of 'after_submit', 'after_pass', 'after_last_attempt' or 'never'; "
+        "got the text 'always'",
+    ),
+    (
+        "scenarios/call.yaml",
+        "        scores:\n          safety: 2\n          procedure: 1\n",
+        "        scores: 3\n",
+        "nodes[1].choices[0].scores",
+        "expected a group of fields written `name: value`, one per line; got 3",
+    ),
+]
+
+
+# Each is the one error: a reference with a bad url was also reported as an unknown id at
+# each of its citations in lessons and quizzes ("unknown reference id [@istanbul-convention]").
+@pytest.mark.parametrize(("name", "old", "new", "field", "message"), WRONG_SHAPES)
+def test_a_value_of_the_wrong_shape_says_in_words_what_is_accepted(
+    app, module_copy, name, old, new, field, message
+):
+    replace(module_copy / name, old, new)
+    error = only_error(module_copy)
+    assert error.file.endswith(f"example-module/{name}")
+    assert (error.path, error.message) == (field, message)
+    assert error.line == line_of(module_copy / name, new.strip().splitlines()[0])
+    assert_nothing_synced(app, module_copy, f"{name}:{error.line}: {field}: {message}")
+
+
+def test_a_completion_rule_with_a_bad_lesson_id_names_that_id_only(module_copy):
+    """`lessons` is `all` or a list; a list with a bad id was also told "Input should be 'all'"
+    under the field path completion.lessons.literal['all']."""
+    replace(module_copy / "module.yaml", "  lessons: [intro, at-the-scene]", "  lessons: [Intro]")
+    error = only_error(module_copy)
+    assert error.path == "completion.lessons[0]"
+    assert error.message.endswith("got the text 'Intro'")
