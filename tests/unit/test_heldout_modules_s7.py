@@ -146,3 +146,32 @@ def test_a_completion_rule_with_a_bad_lesson_id_names_that_id_only(module_copy):
     error = only_error(module_copy)
     assert error.path == "completion.lessons[0]"
     assert error.message.endswith("got the text 'Intro'")
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "field"),
+    [
+        ("module.yaml", "certificate: true\n", "certificate: true\ncertificate: false\n",
+         "certificate"),
+        ("quizzes/check.yaml", "pass_mark: 70\n", "pass_mark: 70\npass_mark: 60\n",
+         "pass_mark"),
+        ("scenarios/call.yaml", "        expert: true\n      - id: leave\n",
+         "        expert: true\n        expert: true\n      - id: leave\n",
+         "nodes[1].choices[0].expert"),
+    ],
+)  # fmt: skip
+def test_a_field_written_twice_is_an_error_on_the_second(app, module_copy, name, old, new, field):
+    """YAML keeps the last of two equal keys without a word: a module said `certificate: false`
+    below `certificate: true` and was stored without a certificate, validate said ok."""
+    replace(module_copy / name, old, new)
+    key = field.rsplit(".", 1)[-1]
+    first = line_of(module_copy / name, f"{key}: ")
+    error = only_error(module_copy)
+    assert error.file.endswith(f"example-module/{name}")
+    assert error.path == field
+    assert error.message == (
+        f"'{key}' is written twice here (first on line {first}); YAML keeps only the last "
+        "value, silently: delete one of them"
+    )
+    assert error.line > first
+    assert_nothing_synced(app, module_copy, f"{name}:{error.line}: {field}: '{key}' is written")

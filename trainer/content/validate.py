@@ -165,6 +165,12 @@ class _Checker:
                 if bad.tag == yaml_guard.BINARY_TAG:
                     message = "binary data (!!binary) where text belongs"
                 self.error(path, dotted(loc), message, bad.start_mark.line + 1)
+            for loc, key, first in yaml_guard.repeated_keys(node):
+                message = (
+                    f"'{key.value}' is written twice here (first on line {first}); YAML keeps "
+                    "only the last value, silently: delete one of them"
+                )
+                self.error(path, dotted(loc), message, key.start_mark.line + 1)
             for loc, bad, value in yaml_guard.base_60_numbers(node):
                 message = (
                     f"YAML reads {bad.value} as {value}, a number in base 60: put it in double "

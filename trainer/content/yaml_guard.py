@@ -1,5 +1,6 @@
 """What a module's YAML may not hold although YAML allows it: aliases that expand a few lines
-into billions of values (the "billion laughs"), an alias inside its own value, values the
+into billions of values (the "billion laughs"), an alias inside its own value, a field written
+twice in one place (YAML keeps the last silently), values the
 YAML library cannot make (`2025-13-45` is read as a date and ends in a ValueError, not in a
 YAML error) and control characters (`"\\0"` is a valid YAML escape; PostgreSQL stores no NUL).
 
@@ -113,3 +114,33 @@ def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
     for loc, node in scalars(root):
         if node.tag == BINARY_TAG or CONTROL_CHARACTER.search(node.value):
             yield loc, node
+
+
+def repeated_keys(root) -> Iterator[tuple[list, yaml.ScalarNode, int]]:
+    """(field path, the later key, the line of the first) for each key written twice in one
+    mapping: YAML keeps the last value without a word, so the first is lost unseen."""
+    for loc, node in mappings(root):
+        first: dict[str, int] = {}
+        for key, _value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
+                continue
+            if key.value in first:
+                yield [*loc, key.value], key, first[key.value]
+            else:
+                first[key.value] = key.start_mark.line + 1
+
+
+def mappings(root) -> Iterator[tuple[list, yaml.MappingNode]]:
+    """(field path, node) of each distinct mapping, without recursion."""
+    seen: set[int] = set()
+    stack: list[tuple[list, object]] = [([], root)]
+    while stack:
+        loc, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            yield loc, node
+            stack.extend(([*loc, key.value], value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(([*loc, i], item) for i, item in enumerate(node.value))
