@@ -175,3 +175,38 @@ def test_a_field_written_twice_is_an_error_on_the_second(app, module_copy, name,
     )
     assert error.line > first
     assert_nothing_synced(app, module_copy, f"{name}:{error.line}: {field}: '{key}' is written")
+
+
+@pytest.mark.parametrize(
+    "content", [b"not an image at all", b"<!DOCTYPE html><html>404</html>", b"%PDF-1.7\n"]
+)
+def test_a_file_named_png_that_is_no_image_is_refused(app, module_copy, content):
+    """README: "be an image file (PNG, JPEG, GIF or WebP)". A text, a saved error page or a PDF
+    renamed diagram.png was stored and served as image/png: the learner saw a broken picture."""
+    (module_copy / "images" / "diagram.png").write_bytes(content)
+    errors = load_module(module_copy).errors
+    assert {(e.file.rsplit("/", 2)[-2:][-1], e.message) for e in errors} == {
+        (f"01-intro.{lang}.md", "image ../images/diagram.png: the file is not a PNG, JPEG, GIF or "
+         "WebP image inside, whatever its name says (a renamed document or a web page saved as a "
+         "picture?): save the picture again from an image editor")
+        for lang in ("ru", "en")
+    }  # fmt: skip
+    assert_nothing_synced(app, module_copy, "01-intro.en.md: image ../images/diagram.png")
+
+
+@pytest.mark.parametrize(
+    ("content", "mime"),
+    [
+        (b"\xff\xd8\xff\xe0" + b"\0" * 16, "image/jpeg"),
+        (b"GIF89a" + b"\0" * 16, "image/gif"),
+        (b"RIFF\x10\0\0\0WEBPVP8 " + b"\0" * 8, "image/webp"),
+    ],
+)
+def test_a_picture_is_stored_as_the_format_its_bytes_are_in(module_copy, content, mime):
+    """A JPEG photo saved under the name diagram.png is a picture still: kept, and served as
+    what it is."""
+    (module_copy / "images" / "diagram.png").write_bytes(content)
+    result = load_module(module_copy)
+    assert result.errors == []
+    [asset] = result.package.assets.values()
+    assert (asset.path, asset.mime) == ("../images/diagram.png", mime)

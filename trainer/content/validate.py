@@ -467,9 +467,32 @@ def _asset(check: _Checker, base: Path, relative: str, assets: dict) -> str | No
         raise AssetError("only PNG, JPEG, GIF and WebP images can be shown (not SVG or others)")
     if path.stat().st_size > MAX_ASSET_BYTES:
         raise AssetError("the file is larger than 5 MB")
-    asset = Asset(relative, mime, path.read_bytes())
+    data = path.read_bytes()
+    if image_type(data) is None:
+        raise AssetError(
+            "the file is not a PNG, JPEG, GIF or WebP image inside, whatever its name says "
+            "(a renamed document or a web page saved as a picture?): save the picture again "
+            "from an image editor"
+        )
+    asset = Asset(relative, image_type(data), data)
     assets[asset.sha256] = asset
     return asset_url(asset.sha256, relative)
+
+
+# The first bytes of each image format a lesson may show.
+IMAGE_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+
+def image_type(data: bytes) -> str | None:
+    """The image format the bytes are in (served as such), or None if none of RASTER_IMAGES."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((mime for sign, mime in IMAGE_SIGNATURES.items() if data.startswith(sign)), None)
 
 
 def _inside(folder: Path, path: Path) -> bool:
