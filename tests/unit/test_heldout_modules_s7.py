@@ -210,3 +210,17 @@ def test_a_picture_is_stored_as_the_format_its_bytes_are_in(module_copy, content
     assert result.errors == []
     [asset] = result.package.assets.values()
     assert (asset.path, asset.mime) == ("../images/diagram.png", mime)
+
+
+def test_files_saved_as_utf8_with_a_bom_read_as_without(module_copy):
+    """Windows Notepad saves "UTF-8 with BOM". The lesson's first heading was shown as the text
+    "## Зачем нужен этот модуль" in a paragraph, the invisible mark before its ##."""
+    for name in ("module.yaml", "quizzes/check.yaml", "lessons/01-intro.ru.md"):
+        path = module_copy / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    result = load_module(module_copy)
+    assert result.errors == []
+    html = result.package.lessons["intro"]["html"]["ru"]
+    assert html.startswith("<h2")
+    assert "\ufeff" not in html
+    assert result.package.meta.title.ru == "Выезд на вызов о домашнем насилии"

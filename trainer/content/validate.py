@@ -431,7 +431,8 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
             if check.too_big(path):
                 continue
             try:
-                source = path.read_text(encoding="utf-8")
+                # Notepad's "UTF-8 with BOM": the mark is no text (it broke the first heading).
+                source = path.read_text(encoding="utf-8-sig")
             except UnicodeDecodeError:
                 check.error(path, "", f"the {LANG_NAMES[lang]} lesson text is not UTF-8")
                 continue
