@@ -224,3 +224,37 @@ def test_files_saved_as_utf8_with_a_bom_read_as_without(module_copy):
     assert html.startswith("<h2")
     assert "\ufeff" not in html
     assert result.package.meta.title.ru == "Выезд на вызов о домашнем насилии"
+
+
+TITLE_EN = "  en: Responding to a domestic violence call\n"
+YAML_MISTAKES = [
+    ("\ten: Responding to a domestic violence call\n", 8,
+     "found a tab character that violates indentation (YAML indents with spaces only: replace "
+     "the tab with spaces)"),
+    ("  en: Article 6.1.1: battery\n", 8,
+     "mapping values are not allowed in this context (a colon and a space (': ') inside a text, "
+     "or a line indented differently from the lines around it: put the whole text in double "
+     "quotes, or write it with >- on the lines below, or check the indentation)"),
+    ('  en: "Responding to a call\n', 8,
+     "found unexpected end of stream (a quotation mark opened here is never closed)"),
+    ("  en: @home call\n", 8,
+     "found character that cannot start any token (a text begins with @, ` or %: put the whole "
+     "text in double quotes, or write it with >- on the lines below)"),
+    ('  en: "Call" of the night\n', 8,
+     "did not find expected key (a text begins with [ or {, or goes on after a closing "
+     "quotation mark: put the whole text in double quotes, or write it with >- on the lines "
+     'below (a quotation mark inside it written \\"))'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "number", "problem"), YAML_MISTAKES)
+def test_a_yaml_mistake_says_what_it_likely_is_and_where_it_starts(
+    app, module_copy, line, number, problem
+):
+    """The YAML library's words alone ("mapping values are not allowed in this context") told
+    an author nothing; an unclosed quotation mark was reported at the last line of the file."""
+    replace(module_copy / "module.yaml", TITLE_EN, line)
+    result = app.test_cli_runner().invoke(args=["modules", "validate", str(module_copy)])
+    assert result.exit_code == 1
+    assert f"module.yaml:{number}: YAML syntax error: {problem}\n" in result.output
+    assert_nothing_synced(app, module_copy, f"module.yaml:{number}: YAML syntax error")

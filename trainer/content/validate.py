@@ -141,9 +141,7 @@ class _Checker:
         except UnicodeDecodeError:
             self.error(path, "", "not UTF-8 text")
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            problem = getattr(exc, "problem", None) or str(exc)
-            self.error(path, "", f"YAML syntax error: {problem}", mark.line + 1 if mark else None)
+            self.error(path, "", *yaml_syntax_problem(exc))
         return None, None
 
     def parse_yaml(self, path: Path, text: str):
@@ -217,6 +215,44 @@ class _Checker:
             if count > 1:
                 message = f"id '{ident}' is used {count} times; ids must be unique"
                 self.error(path, where, message, line)
+
+
+# What the YAML library's complaint most often means in a module: a text that YAML reads as
+# something else (modules/README.md, "Texts in two languages"), and how to write it.
+QUOTE_IT = "put the whole text in double quotes, or write it with >- on the lines below"
+YAML_HINTS = [
+    ("tab character", "YAML indents with spaces only: replace the tab with spaces"),
+    ("mapping values are not allowed", (
+        "a colon and a space (': ') inside a text, or a line indented differently from the "
+        f"lines around it: {QUOTE_IT}, or check the indentation"
+    )),
+    ("unexpected end of stream", "a quotation mark opened here is never closed"),
+    ("cannot start any token", f"a text begins with @, ` or %: {QUOTE_IT}"),
+    ("expected alphabetic or numeric character", f"a text begins with * or &: {QUOTE_IT}"),
+    ("constructor for the tag", f"a text begins with !: {QUOTE_IT}"),
+    ("block sequence entries are not allowed", f"a text begins with '- ': {QUOTE_IT}"),
+    ("expected comment or line break", (
+        f"a text begins with | or > on the line of its field, or goes on after a closing quote "
+        f"or bracket: {QUOTE_IT}"
+    )),
+    ("did not find expected key", (
+        f"a text begins with [ or {{, or goes on after a closing quotation mark: {QUOTE_IT} "
+        '(a quotation mark inside it written \\")'
+    )),
+]  # fmt: skip
+
+
+def yaml_syntax_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
+    """The message and line of a YAML syntax error: the library's words, what they most
+    likely mean, and the line where the trouble starts (an unclosed quotation mark is found at
+    the end of the file, but opened where the text begins)."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    if "end of stream" in problem and getattr(exc, "context_mark", None) is not None:
+        mark = exc.context_mark
+    hint = next((hint for words, hint in YAML_HINTS if words in problem), None)
+    message = f"YAML syntax error: {problem}" + (f" ({hint})" if hint else "")
+    return message, mark.line + 1 if mark else None
 
 
 def load_modules(folders: Iterable[Path]) -> Iterator[LoadResult]:
