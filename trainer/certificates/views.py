@@ -10,8 +10,7 @@ from trainer.extensions import db, limiter
 from trainer.learning import certificates
 from trainer.learning.cohort_queries import taught_learner_ids
 from trainer.learning.pdf import LANG_CHOICES, render_certificate
-from trainer.memo import once_per_request
-from trainer.models import Certificate, Progress
+from trainer.models import Certificate
 from trainer.policy import authorize, require
 
 CERTIFICATES_PER_PAGE = 50
@@ -19,17 +18,6 @@ CERTIFICATES_PER_PAGE = 50
 
 def verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
-
-
-@bp.app_template_global()
-def certificate_for(progress: Progress) -> Certificate | None:
-    """The certificate of the version a progress row completed (for the learner's cards). The
-    learner's certificates are read once per request: a page shows a card per module."""
-    user_id = progress.user_id
-    by_version = once_per_request(
-        "certificates", user_id, lambda: certificates.certificates_by_version(user_id)
-    )
-    return by_version.get(progress.module_version_id)
 
 
 @bp.app_template_global("certificate_settings_missing")

@@ -1,11 +1,60 @@
-"""The learner's assignments for "My training" (trainer.learn.views.my_training)."""
+"""The learner's modules and assignments for "My training" (trainer.learn.views.my_training)."""
 
 from flask_babel import to_user_timezone
+from sqlalchemy import and_, bindparam, select
 
+from trainer.extensions import db
+from trainer.learning.certificates import HeldCertificate
 from trainer.learning.cohort_queries import learner_assignments
 from trainer.learning.content import content_of, content_of_id
 from trainer.learning.dashboard import AssignedModule, assigned_modules
+from trainer.models import Certificate, Module, ModuleVersion, Progress
 from trainer.models.types import utcnow
+
+_progress, _modules = Progress.__table__, Module.__table__
+_versions, _certificates = ModuleVersion.__table__, Certificate.__table__
+# Built once, as plain columns: every module the learner started, last active first, with its
+# slug, the version they work on and the certificate of that version, if any (one per version).
+LEARNERS_TRAINING = (
+    select(
+        _progress.c.module_id,
+        _progress.c.status,
+        _progress.c.percent,
+        _progress.c.state,
+        _progress.c.completed_at,
+        _progress.c.updated_at,
+        _modules.c.slug,
+        _versions.c.id.label("version_id"),
+        _versions.c.content_hash,
+        _certificates.c.id.label("certificate_id"),
+        _certificates.c.completed_on,
+        _certificates.c.revoked_at,
+    )
+    .join(_modules, _modules.c.id == _progress.c.module_id)
+    .join(_versions, _versions.c.id == _progress.c.module_version_id)
+    .outerjoin(
+        _certificates,
+        and_(
+            _certificates.c.user_id == _progress.c.user_id,
+            _certificates.c.module_version_id == _progress.c.module_version_id,
+        ),
+    )
+    .where(_progress.c.user_id == bindparam("user_id"))
+    .order_by(_progress.c.updated_at.desc())
+)
+
+
+def learners_training(user_id: int) -> list:
+    """The rows of LEARNERS_TRAINING (module_id, status, percent, state, completed_at,
+    updated_at, slug, version_id, content_hash, certificate_id, completed_on, revoked_at)."""
+    return db.session.connection().execute(LEARNERS_TRAINING, {"user_id": user_id}).all()
+
+
+def held_certificate(row) -> HeldCertificate | None:
+    """The certificate of the version a row of learners_training works on, if any."""
+    if row.certificate_id is None:
+        return None
+    return HeldCertificate(row.certificate_id, row.completed_on, row.revoked_at)
 
 
 def assignment_title(assignment) -> dict:

@@ -12,9 +12,9 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
-from trainer.cohorts.my_training import assigned_training
+from trainer.cohorts.my_training import assigned_training, held_certificate, learners_training
 from trainer.extensions import db
 from trainer.learn import bp, fragments
 from trainer.learning import lessons
@@ -44,14 +44,6 @@ SYNCED_MODULES_AND_PROGRESS = SYNCED_MODULES.add_columns(Progress).outerjoin(
     Progress, and_(Progress.module_id == Module.id, Progress.user_id == bindparam("user_id"))
 )
 SYNCED_MODULE_AND_PROGRESS = SYNCED_MODULES_AND_PROGRESS.where(Module.slug == bindparam("slug"))
-LEARNERS_PROGRESS_WITH_MODULES = (
-    select(Progress)
-    .where(Progress.user_id == bindparam("user_id"))
-    .join(Progress.module)
-    .join(Progress.version)
-    .options(contains_eager(Progress.module), contains_eager(Progress.version))
-    .order_by(Progress.updated_at.desc())
-)
 
 _modules, _versions = Module.__table__, ModuleVersion.__table__
 _progress, _certificates = Progress.__table__, Certificate.__table__
@@ -160,15 +152,15 @@ def catalogue():
 @bp.route("/my")
 @require("learn.browse")
 def my_training():
-    rows = db.session.scalars(LEARNERS_PROGRESS_WITH_MODULES, {"user_id": current_user.id}).all()
+    user_id = current_user.id
+    rows = learners_training(user_id)
     entries = []
-    for progress in rows:
-        content = content_of(progress.version)
-        step = next_step(content.meta, progress.state)
-        entries.append(
-            (progress, content, step, step and step_url(content, progress.module.slug, step))
-        )
-    assigned = assigned_training(current_user.id, rows)  # cohort assignments, shown first
+    for row in rows:
+        content = content_of_id(row.version_id, row.content_hash)
+        step = next_step(content.meta, row.state)
+        url = step and step_url(content, row.slug, step)
+        entries.append((row, content, step, url, held_certificate(row)))
+    assigned = assigned_training(user_id, rows)  # cohort assignments, shown first
     return render_template("learn/my_training.html", entries=entries, assigned=assigned)
 
 

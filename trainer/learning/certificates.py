@@ -10,7 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from trainer import audit
@@ -46,16 +46,6 @@ def find_certificate(user_id: int, module_version_id: int) -> Certificate | None
             Certificate.user_id == user_id, Certificate.module_version_id == module_version_id
         )
     )
-
-
-# Built once: "My training" lists them.
-LEARNERS_CERTIFICATES = select(Certificate).where(Certificate.user_id == bindparam("user_id"))
-
-
-def certificates_by_version(user_id: int) -> dict[int, Certificate]:
-    """A learner's certificates by the module version each was issued for."""
-    found = db.session.scalars(LEARNERS_CERTIFICATES, {"user_id": user_id})
-    return {certificate.module_version_id: certificate for certificate in found}
 
 
 @dataclass(frozen=True)
