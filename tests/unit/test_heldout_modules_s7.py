@@ -258,3 +258,27 @@ def test_a_yaml_mistake_says_what_it_likely_is_and_where_it_starts(
     assert result.exit_code == 1
     assert f"module.yaml:{number}: YAML syntax error: {problem}\n" in result.output
     assert_nothing_synced(app, module_copy, f"module.yaml:{number}: YAML syntax error")
+
+
+def test_a_text_cut_by_a_comment_is_a_warning_with_what_was_cut(app, module_copy):
+    """README: a text with ' #' must be quoted. Unquoted, YAML kept "Call" of "Call #1 of the
+    night" and dropped the rest as a comment; validate said ok."""
+    replace(module_copy / "module.yaml", TITLE_EN, "  en: Call #1 of the night\n")
+    result = load_module(module_copy)
+    assert result.errors == []
+    [warning] = result.warnings
+    assert (warning.path, warning.line) == ("title.en", 8)
+    assert warning.message == (
+        "the text ends before ' #': YAML reads '#1 of the night' as a comment, not as part of "
+        "the text; put the text in double quotes if the # belongs to it"
+    )
+    args = ["modules", "validate", "--strict", str(module_copy)]
+    strict = app.test_cli_runner().invoke(args=args)
+    assert strict.exit_code == 1
+    assert "module.yaml:8: title.en: warning: the text ends before ' #'" in strict.output
+
+
+def test_a_comment_after_a_quoted_text_or_a_value_is_no_warning(module_copy):
+    replace(module_copy / "module.yaml", TITLE_EN, '  en: "Call #1"  # the first call\n')
+    replace(module_copy / "module.yaml", "certificate: true", "certificate: true  # signed")
+    assert load_module(module_copy).warnings == []

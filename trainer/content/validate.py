@@ -169,6 +169,12 @@ class _Checker:
                     "only the last value, silently: delete one of them"
                 )
                 self.error(path, dotted(loc), message, key.start_mark.line + 1)
+            for loc, bad, comment in yaml_guard.comments_after_texts(node, text, LANGS):
+                message = (
+                    f"the text ends before ' #': YAML reads '{comment[:40]}' as a comment, not as "
+                    "part of the text; put the text in double quotes if the # belongs to it"
+                )
+                self.warn(path, dotted(loc), message, bad.start_mark.line + 1)
             for loc, bad, value in yaml_guard.base_60_numbers(node):
                 message = (
                     f"YAML reads {bad.value} as {value}, a number in base 60: put it in double "

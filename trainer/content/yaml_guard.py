@@ -144,3 +144,16 @@ def mappings(root) -> Iterator[tuple[list, yaml.MappingNode]]:
             stack.extend(([*loc, key.value], value) for key, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(([*loc, i], item) for i, item in enumerate(node.value))
+
+
+def comments_after_texts(root, text: str, keys) -> Iterator[tuple[list, yaml.ScalarNode, str]]:
+    """(field path, node, comment) of each unquoted text under one of `keys` (ru, en) that a
+    comment follows on its line: `en: Call #1 of the night` is the text "Call" to YAML."""
+    lines = text.splitlines()
+    for loc, node in scalars(root):
+        if node.style or not loc or loc[-1] not in keys:  # quoted or block (libyaml: "" is plain)
+            continue
+        end = node.end_mark
+        rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+        if rest.lstrip().startswith("#"):
+            yield loc, node, rest.strip()
