@@ -282,3 +282,19 @@ def test_a_comment_after_a_quoted_text_or_a_value_is_no_warning(module_copy):
     replace(module_copy / "module.yaml", TITLE_EN, '  en: "Call #1"  # the first call\n')
     replace(module_copy / "module.yaml", "certificate: true", "certificate: true  # signed")
     assert load_module(module_copy).warnings == []
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("9" * 5000,
+         "'99999999999999999999...' (5,000 characters) cannot be read as a whole number"),
+        ("!!int many", "'many' cannot be read as a whole number"),
+    ],
+)  # fmt: skip
+def test_a_number_yaml_cannot_make_is_shown_short_and_in_words(module_copy, written, message):
+    """Past 4,300 digits Python refuses to make the number: the message quoted all 5,000 digits
+    and ended "cannot be read as int"."""
+    replace(module_copy / "module.yaml", "estimated_minutes: 45", f"estimated_minutes: {written}")
+    error = only_error(module_copy)
+    assert (error.path, error.line, error.message) == ("estimated_minutes", 18, message)

@@ -193,7 +193,11 @@ class _Checker:
         """Report the values the YAML library failed to make (it says not where)."""
         found = list(yaml_guard.unreadable_scalars(node))
         for loc, bad in found:
-            message = f"'{bad.value}' cannot be read as {bad.tag.rsplit(':', 1)[-1]}"
+            kind = bad.tag.rsplit(":", 1)[-1]
+            written = f"'{bad.value}'"
+            if len(bad.value) > 40:
+                written = f"'{bad.value[:20]}...' ({len(bad.value):,} characters)"
+            message = f"{written} cannot be read as {TAG_NAMES.get(kind, kind)}"
             if bad.tag == yaml_guard.TIMESTAMP_TAG:
                 message = f"'{bad.value}' is not a real date (YYYY-MM-DD)"
             self.error(path, dotted(loc), message, bad.start_mark.line + 1)
@@ -223,6 +227,7 @@ class _Checker:
                 self.error(path, where, message, line)
 
 
+TAG_NAMES = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 # What the YAML library's complaint most often means in a module: a text that YAML reads as
 # something else (modules/README.md, "Texts in two languages"), and how to write it.
 QUOTE_IT = "put the whole text in double quotes, or write it with >- on the lines below"
