@@ -32,6 +32,18 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return wtforms_translations(current_lang())
 
+    def validate(self, extra_validators=None) -> bool:
+        # A number typed with hundreds of digits: WTForms' NumberRange compares it as a float
+        # and raised OverflowError (a 500). No field takes one: read as no number, the field's
+        # own range message answers, and the page shows what was typed.
+        for field in self._fields.values():
+            if type(field.data) is int and not -HUGE_NUMBER <= field.data <= HUGE_NUMBER:
+                field.data = None
+        return super().validate(extra_validators)
+
+
+HUGE_NUMBER = 2**63
+
 
 @cache
 def wtforms_translations(lang: str) -> support.Translations:
