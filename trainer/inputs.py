@@ -74,12 +74,16 @@ class DatabaseIntConverter(IntegerConverter):
 
 def refuse_unstorable_input():
     texts = [request.path]
-    for fields in (request.args, request.form):
-        for name, values in fields.lists():
+    # Only what the request has: parsing an empty query or a body-less form still costs.
+    fields = [request.args] if request.query_string else []
+    if request.want_form_data_parsed:
+        fields.append(request.form)
+    for found in fields:
+        for name, values in found.lists():
             texts += [name, *values]
     if any(has_control_characters(text) for text in texts):
         return render_error(400, CONTROL_TITLE, CONTROL_MESSAGE)
-    page = request.args.get("page")
+    page = request.args.get("page") if request.query_string else None
     if page is not None and ascii_int(page, PAGE_MAX) is None:
         abort(404)
     return None

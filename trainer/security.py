@@ -4,6 +4,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from werkzeug.http import parse_cache_control_header
 
 from trainer.extensions import db, login_manager
 from trainer.models import User
@@ -45,17 +46,23 @@ def register(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         # Each header unless the view set its own (one pass over the headers, not one per name).
-        present = {name.lower() for name, _value in response.headers}
+        present = {name.lower(): value for name, value in response.headers}
         response.headers.extend([item for item in defaults if item[0].lower() not in present])
-        if current_user.is_authenticated and not has_cache_policy(response):
+        cache_control = present.get("cache-control")
+        if current_user.is_authenticated and not has_cache_policy(cache_control):
             # A signed-in page or export is for that person only: no cache keeps a copy.
-            response.cache_control.no_store = True
+            if cache_control is None:  # most pages: the header written, not parsed and rebuilt
+                response.headers.add("Cache-Control", "no-store")
+            else:
+                response.cache_control.no_store = True
         return response
 
 
-def has_cache_policy(response) -> bool:
+def has_cache_policy(cache_control: str | None) -> bool:
     """Static files and content-addressed assets say themselves how long they keep."""
-    return request.endpoint == "static" or response.cache_control.max_age is not None
+    return request.endpoint == "static" or (
+        cache_control is not None and parse_cache_control_header(cache_control).max_age is not None
+    )
 
 
 # Built once: every signed-in request runs it, and building a statement costs a third of running it.

@@ -16,13 +16,15 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 # Verified cookies kept per worker; past this many, the store starts over (a few MB at most).
 VERIFIED_MAX = 20_000
+IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 class SignedCookieSessions(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
-        # (secret keys, cookie) -> (time signed, contents); contents are copied out, never shared.
-        self._verified: dict[tuple, tuple[int, dict]] = {}
+        # (secret keys, cookie) -> (time signed, contents, whether its values are all immutable);
+        # contents are copied out, never shared.
+        self._verified: dict[tuple, tuple[int, dict, bool]] = {}
 
     def get_signing_serializer(self, app) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -50,8 +52,22 @@ class SignedCookieSessions(SecureCookieSessionInterface):
                 return self.session_class()
             if len(self._verified) >= VERIFIED_MAX:
                 self._verified.clear()
-            known = self._verified[key] = (int(signed.timestamp()), contents)
-        signed_at, contents = known
+            flat = all(type(value) in IMMUTABLE for value in contents.values())
+            known = self._verified[key] = (int(signed.timestamp()), contents, flat)
+        signed_at, contents, flat = known
         if int(time.time()) - signed_at > max_age:  # expired since first seen
             return self.session_class()
-        return self.session_class(copy.deepcopy(contents))
+        # A signed-in session holds strings and flags only: a copy of the dict is a full copy.
+        return self.session_class(contents.copy() if flat else copy.deepcopy(contents))
+
+    def save_session(self, app, session, response) -> None:
+        if session and not self.should_set_cookie(app, session):
+            # The cookie stays as sent (most requests): "Vary: Cookie" is all there is to add,
+            # written directly rather than through Werkzeug's parsed header set.
+            if session.accessed:
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers["Vary"] = "Cookie"
+            return
+        super().save_session(app, session, response)

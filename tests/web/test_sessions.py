@@ -57,3 +57,25 @@ def test_a_cookie_signed_with_another_secret_is_refused(make_app, make_user):
     other = second.test_client()
     other.set_cookie(COOKIE, client.get_cookie(COOKIE).value)
     assert other.get("/learn/").status_code == 302
+
+
+def test_a_signed_in_session_read_twice_gives_two_independent_copies(app, client, learner):
+    sign_in(client, learner)  # a signed-in session holds strings and flags only
+    cookie = f"{COOKIE}={client.get_cookie(COOKIE).value}"
+    interface = app.session_interface
+    with app.test_request_context("/learn/", headers={"Cookie": cookie}) as context:
+        first = interface.open_session(app, context.request)
+        first["_flashes"] = [("info", "only for this request")]
+        first["_user_id"] = "someone else"
+        second = interface.open_session(app, context.request)
+    assert "_flashes" not in second and second["_user_id"] != "someone else"
+
+
+def test_an_unchanged_session_keeps_its_cookie_and_varies_on_it(client, learner):
+    sign_in(client, learner)
+    client.get("/learn/")  # the first page adds the session's CSRF secret
+    page = client.get("/learn/")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers  # nothing changed: the browser keeps its cookie
+    assert page.headers["Vary"] == "Cookie"  # no shared cache serves it to another person
+    assert page.headers["Cache-Control"] == "no-store"
