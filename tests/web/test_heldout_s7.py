@@ -4,7 +4,7 @@ each used to be a 500 or a silent loss, and is now a message on the page it was 
 import pytest
 
 from tests.conftest import sign_in, sync_example
-from tests.web.test_cohorts import count, make_cohort
+from tests.web.test_cohorts import count, make_cohort, upload
 from tests.web.test_scenarios import BASE, client_for, run_of, start_run
 from trainer.models import InviteCode, Profession, Role
 
@@ -51,3 +51,19 @@ def test_a_scenario_step_of_hundreds_of_digits_changes_nothing(app, make_user):
     assert run_of(app, url).node_id == "arrival"
     assert client.get(url).status_code == 200
     assert BASE in url
+
+
+def test_a_roster_with_a_title_line_and_tabs_is_previewed_with_both_said(app, make_user):
+    trainer = make_user(role=Role.TRAINER, locale="en")
+    cohort_id = make_cohort(app, [trainer.id])
+    roster = (
+        "Course list\n\nФамилия\tИмя\tEmail\tПрофессия\n"
+        "Kuznetsov\tIvan\tivan@example.org\tpolice\n"
+    )
+    response = upload(client_for(app, trainer), cohort_id, roster.encode())
+    assert response.status_code == 200
+    assert "Read as utf-8, separated by “tab”." in response.text
+    assert "The column names were read from line 3; the lines above it were skipped." in (
+        response.text
+    )
+    assert '"Line">4</td>' in response.text and "Kuznetsov Ivan" in response.text

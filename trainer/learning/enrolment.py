@@ -6,6 +6,7 @@ in UTF-8 (with or without BOM) or Windows-1251, separated by commas or semicolon
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import dataclass, field
 
@@ -23,12 +24,22 @@ from trainer.models.users import EMAIL_MAX, NAME_MAX, UNUSABLE_PASSWORD_PREFIX, 
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 
 COLUMN_ALIASES = {
-    "name": {"name", "full name", "имя", "фио", "ф.и.о.", "полное имя"},
-    "email": {"email", "e-mail", "mail", "почта", "эл. почта", "электронная почта"},
+    "name": {"name", "full name", "имя", "фио", "ф.и.о.", "ф. и. о.", "полное имя",
+             "фамилия имя отчество", "фамилия, имя, отчество", "first name", "given name"},
+    "email": {"email", "e-mail", "mail", "почта", "эл. почта", "эл.почта", "электронная почта",
+              "адрес электронной почты", "электронный адрес", "email address",
+              "e-mail address"},
     "profession": {"profession", "профессия", "должность"},
     "language": {"language", "locale", "lang", "язык"},
-}
+    # A name in columns of its own, as Russian lists keep it: Фамилия; Имя; Отчество.
+    "surname": {"фамилия", "surname", "last name", "family name"},
+    "patronymic": {"отчество", "patronymic", "middle name"},
+}  # fmt: skip
 REQUIRED_COLUMNS = ("name", "email", "profession")
+NAME_PARTS = ("surname", "name", "patronymic")
+MAX_LINES_ABOVE_HEADER = 5
+# Excel's first line `sep=;` names the separator of the lines below it.
+SEPARATOR_LINE = re.compile(r"^sep=(.)$")
 PROFESSION_ALIASES = {
     Profession.POLICE: {"police", "police officer", "officer", "полиция", "полицейский",
                         "сотрудник полиции", "участковый"},
@@ -70,6 +81,7 @@ class Roster:
     rows: list[RosterRow]
     encoding: str
     delimiter: str
+    header_line: int = 1  # the line that names the columns
 
 
 def parse_roster(data: bytes) -> Roster:
@@ -80,18 +92,19 @@ def parse_roster(data: bytes) -> Roster:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise RosterError(_l("The file is empty."))
-    delimiter = detect_delimiter(lines[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, start = [], 1  # the line a row starts on: a quoted cell may hold line breaks
+    kept = text.splitlines(keepends=True)
+    skipped, delimiter = find_header(kept)  # lines above the column names: a title, sep=;
+    reader = csv.reader(io.StringIO("".join(kept[skipped:]), newline=""), delimiter=delimiter)
+    rows, start = [], 1 + skipped  # the line a row starts on: a quoted cell may hold line breaks
     try:
-        columns = header_columns(next(reader))
-        start = reader.line_num + 1
+        columns = header_columns(next(reader, []))
+        start = reader.line_num + 1 + skipped
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 rows.append(row_from(start, cells, columns))
-                if reader.line_num > start:
-                    rows[-1].problems.insert(0, runs_on(reader.line_num))
-            start = reader.line_num + 1
+                if reader.line_num + skipped > start:
+                    rows[-1].problems.insert(0, runs_on(reader.line_num + skipped))
+            start = reader.line_num + 1 + skipped
     except csv.Error:
         # A cell past the csv module's limit (128 KB): a quotation mark never closed.
         raise RosterError(
@@ -99,7 +112,22 @@ def parse_roster(data: bytes) -> Roster:
                "Check for a quotation mark that is not closed.", line=start)
         ) from None  # fmt: skip
     mark_duplicates(rows)
-    return Roster(rows=rows, encoding=encoding, delimiter=delimiter)
+    return Roster(rows=rows, encoding=encoding, delimiter=delimiter, header_line=skipped + 1)
+
+
+def find_header(lines: list[str]) -> tuple[int, str]:
+    """(index, separator) of the line that names the columns: the first line, or one of the
+    few below it when a title ("Список слушателей") or Excel's `sep=;` comes first. With none
+    found, the first line, whose missing columns header_columns names."""
+    named = SEPARATOR_LINE.match(lines[0].strip())
+    first = 1 if named else 0
+    for index in range(first, min(len(lines), first + MAX_LINES_ABOVE_HEADER + 1)):
+        delimiter = named.group(1) if named else detect_delimiter(lines[index])
+        cells = next(csv.reader([lines[index]], delimiter=delimiter), [])
+        if not missing_columns(columns_named(cells)):
+            return index, delimiter
+    header = lines[first] if first < len(lines) else ""
+    return first, named.group(1) if named else detect_delimiter(header)
 
 
 def runs_on(last_line: int):
@@ -133,19 +161,31 @@ def decode_roster(data: bytes) -> tuple[str, str]:
 
 
 def detect_delimiter(header: str) -> str:
-    # Russian Excel saves with semicolons (the comma is the decimal separator there).
-    return ";" if header.count(";") > header.count(",") else ","
+    """The character the header line is split by most often: Russian Excel saves with
+    semicolons (the comma is its decimal separator), "Text (tab delimited)" with tabs."""
+    return max((",", ";", "\t"), key=header.count)  # a tie: the comma, listed first
 
 
-def header_columns(header: list[str]) -> dict[str, int]:
+def columns_named(header: list[str]) -> dict[str, int]:
     """Column name -> index, recognising English and Russian headings in any case."""
     found = {}
     for index, heading in enumerate(header):
-        key = heading.strip().strip("\ufeff").casefold()
+        key = " ".join(heading.strip().strip("\ufeff").casefold().split())
         for column, aliases in COLUMN_ALIASES.items():
             if key in aliases and column not in found:
                 found[column] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in found]
+    if "surname" in found and "name" not in found:  # Фамилия and Отчество, with no Имя
+        found["name"] = found.pop("surname")
+    return found
+
+
+def missing_columns(found: dict[str, int]) -> list[str]:
+    return [column for column in REQUIRED_COLUMNS if column not in found]
+
+
+def header_columns(header: list[str]) -> dict[str, int]:
+    found = columns_named(header)
+    missing = missing_columns(found)
     if missing:
         raise RosterError(
             _l("Line 1 must name the columns name, email and profession (language is optional). "
@@ -159,7 +199,9 @@ def row_from(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow:
         index = columns.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    row = RosterRow(line=line, name=cell("name"), email=cell("email"), profession=None, locale=None)
+    # With a surname column, the name is its parts in Russian order: Фамилия Имя Отчество.
+    name = " ".join(filter(None, (cell(part) for part in NAME_PARTS)))
+    row = RosterRow(line=line, name=name, email=cell("email"), profession=None, locale=None)
     check_name(row)
     check_email(row)
     check_profession(row, cell("profession"))
