@@ -1,12 +1,18 @@
 """What an outside reviewer sent to the forms and found broken (seventh session's review):
 each used to be a 500 or a silent loss, and is now a message on the page it was sent from."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import sign_in, sync_example
+from tests.quiz_helpers import enrol, form_of, right_answer
 from tests.web.test_cohorts import count, make_cohort, upload
 from tests.web.test_scenarios import BASE, client_for, run_of, start_run
-from trainer.models import InviteCode, Profession, Role
+from trainer.extensions import db
+from trainer.learning import attempts
+from trainer.models import InviteCode, Profession, QuizAttempt, Role
 
 EN = {"Accept-Language": "en"}
 # Hundreds of digits: WTForms' NumberRange compares the number as a float (OverflowError).
@@ -67,3 +73,83 @@ def test_a_roster_with_a_title_line_and_tabs_is_previewed_with_both_said(app, ma
         response.text
     )
     assert '"Line">4</td>' in response.text and "Kuznetsov Ivan" in response.text
+
+
+# A module written for this review from modules/README.md: judges and prosecutors, every lesson
+# required (`lessons: all`), a quiz drawing 7 of 8 questions with no sections and its own pass
+# mark, a scenario importing another by `slug/id`, a counter loop capped by `when`, a ruling with
+# a half-step number and bands, a lesson saved as UTF-8 with a BOM and Windows line ends.
+COURT = Path(__file__).resolve().parents[1] / "fixtures" / "modules" / "court-hearing-basics"
+HEARING = "/learn/court-hearing-basics"
+COURT_SEEN = {
+    "ru": {"warning": "В уроке пересказаны показания о побоях.", "heading": "<h2>Выслушать</h2>",
+           "note": "Справка о месте ожидания", "ending": "Решение вынесено",
+           "certificate": "Ваш сертификат", "passed": "Сдан"},
+    "en": {"warning": "This lesson retells testimony about beatings.",
+           "heading": "<h2>Listening</h2>", "note": "Note on the waiting area",
+           "ending": "Decision given", "certificate": "Your certificate", "passed": "Passed"},
+}  # fmt: skip
+
+
+def take_final_quiz(app, client, reviewer) -> str:
+    """Every drawn question right; the essay, when drawn (7 of 8), marked by the trainer."""
+    started = client.post(f"{HEARING}/quizzes/final/start")
+    attempt_id = int(re.search(r"/attempts/(\d+)", started.headers["Location"]).group(1))
+    with app.test_request_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        drawn = list(attempt.question_ids)
+        fields = {"shown": drawn}
+        for question in attempts.questions_of(attempt):
+            fields |= right_answer(question, attempt.layout(question.id))
+    url = f"{HEARING}/quizzes/final/attempts/{attempt_id}"
+    assert client.post(url, data=form_of(fields)).status_code in (302, 303)
+    assert client.post(f"{url}/submit").status_code in (302, 303)
+    if "essay" in drawn:
+        marks = {"score.essay": "1", "comment.essay": "Good."}
+        assert reviewer.post(f"/review/attempts/{attempt_id}", data=marks).status_code == 302
+    return client.get(f"{url}/result").text
+
+
+def play_through(client, scenario: str, acts: list) -> str:
+    url = client.post(f"{HEARING}/scenarios/{scenario}/runs").headers["Location"]
+    for step, data in enumerate(acts):
+        response = client.post(url, data={"step": step, **data})
+        assert response.status_code == 303, response.text
+    return client.get(response.headers["Location"]).text
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_judge_takes_the_review_module_to_its_certificate(app, make_user, lang):
+    seen = COURT_SEEN[lang]
+    sync_example(app, COURT)
+    judge = make_user(profession=Profession.JUDGE, locale=lang)
+    trainer = make_user(role=Role.TRAINER, locale=lang)
+    enrol(app, trainer.id, judge.id)
+    client = client_for(app, judge)
+    assert "court-hearing-basics" in client.get("/learn/").text
+    warned = client.get(f"{HEARING}/lessons/in-the-courtroom").text
+    assert seen["warning"] in warned
+    text = client.get(f"{HEARING}/lessons/in-the-courtroom?show=text").text
+    assert seen["heading"] in text and "\ufeff" not in text
+    assert 'alt="' in client.get(f"{HEARING}/lessons/before-the-hearing").text
+    for lesson in ("before-the-hearing", "in-the-courtroom"):
+        assert client.post(f"{HEARING}/lessons/{lesson}/done").status_code in (302, 303)
+    assert seen["passed"] in take_final_quiz(app, client, client_for(app, trainer))
+    # round the loop twice (its choice then runs out), then separate the parties
+    intake = [{}, {"choice": "ask-docs"}, {"choice": "ask-docs"}, {"choice": "arrange"}]
+    play_through(client, "intake", intake)
+    assert seen["note"] in client.get(f"{HEARING}/scenarios/decision").text
+    ruling = {"f-measure": "fine", "f-weeks": "2.5"}
+    assert seen["ending"] in play_through(client, "decision", [{"choice": "open"}, ruling])
+    outline = client.get(f"{HEARING}/").text
+    assert seen["certificate"] in outline
+    pdf = re.search(r'href="(/certificates/\d+/pdf\?lang=)', outline).group(1) + lang
+    response = client.get(pdf)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def test_officers_do_not_see_a_module_for_judges_and_prosecutors(app, make_user):
+    sync_example(app, COURT)
+    officer = client_for(app, make_user(profession=Profession.POLICE, locale="en"))
+    assert "court-hearing-basics" not in officer.get("/learn/").text
+    assert officer.get(f"{HEARING}/").status_code == 403
