@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from flask import get_template_attribute, render_template, request
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from trainer.i18n import current_lang
@@ -18,7 +17,7 @@ from trainer.learn.sections import paired_sections
 from trainer.learning.completion import Requirement, requirements
 from trainer.learning.content import ModuleContent
 from trainer.models import Progress
-from trainer.site_header import CSRF
+from trainer.site_header import CSRF, csrf_token
 
 CITATION = re.compile(r'href="#ref-([^"]+)"')
 
@@ -133,12 +132,12 @@ def with_csrf(html: Markup) -> Markup:
     """The page part with this request's CSRF token in its placeholder, if it has one."""
     if CSRF not in html:
         return html
-    return html.replace(CSRF, escape(generate_csrf()))
+    return html.replace(CSRF, escape(csrf_token()))
 
 
-def catalogue_card(content: ModuleContent, slug: str, progress: Progress | None) -> Markup:
-    """A module's card in the catalogue, with the learner's status and percentage done."""
-    status, percent = (progress.status, progress.percent) if progress else (None, 0)
+def catalogue_card(content: ModuleContent, slug: str, status: str | None, percent: int) -> Markup:
+    """A module's card in the catalogue, with the learner's status (none before they start
+    the module) and percentage done."""
     return macro_of(content, "learn/_cards.html", "catalogue_card", slug, status, percent)
 
 
