@@ -43,7 +43,53 @@ def render_error(code: int, title, message):
 
 
 def handle_csrf_error(error: CSRFError):
+    typed = typed_texts()
+    if typed and request.accept_mimetypes.best != "application/json":
+        page = render_template(
+            "errors/error.html", code=400, title=CSRF_MESSAGE[0], message=CSRF_MESSAGE[1],
+            typed=typed, back=back_to_form(),
+        )  # fmt: skip
+        return page, 400
     return render_error(400, *CSRF_MESSAGE)
+
+
+# Never shown back: tokens, the roster's packed file and the password fields (`password`,
+# `confirm` and `current`, trainer/forms.py and trainer/account/forms.py).
+UNSHOWN_FIELDS = ("csrf_token", "submission", "next", "payload", "step", "confirm", "current")
+MAX_TYPED = 20_000
+
+
+def typed_texts() -> str:
+    """What the user wrote in the form a failed CSRF check refused (a session that ended while
+    a trainer wrote an essay's comment or a mailing), to copy before reloading: the prose of
+    the form, not its choices or passwords. Only for a form sent from this site: a page of
+    another site must not put its words on ours."""
+    if request.method != "POST" or not from_this_site():
+        return ""
+    texts = [
+        value.strip()
+        for name, value in request.form.items(multi=True)
+        if name not in UNSHOWN_FIELDS and "password" not in name and is_prose(value)
+    ]
+    return "\n\n".join(texts)[:MAX_TYPED]
+
+
+def is_prose(value: str) -> bool:
+    """Written text rather than a choice's value (`police`, `12`): words with spaces."""
+    return " " in value.strip() or "\n" in value.strip()
+
+
+def back_to_form() -> str | None:
+    referrer = request.referrer or ""
+    return referrer if referrer.startswith(request.host_url) else None
+
+
+def from_this_site() -> bool:
+    here = request.host_url.rstrip("/")
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin.rstrip("/") == here
+    return (request.referrer or "").startswith(here + "/")
 
 
 def handle_http_error(error: HTTPException):

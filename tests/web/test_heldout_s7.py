@@ -153,3 +153,43 @@ def test_officers_do_not_see_a_module_for_judges_and_prosecutors(app, make_user)
     officer = client_for(app, make_user(profession=Profession.POLICE, locale="en"))
     assert "court-hearing-basics" not in officer.get("/learn/").text
     assert officer.get(f"{HEARING}/").status_code == 403
+
+
+REGISTRATION = {
+    "name": "Анна Сергеевна Смирнова",
+    "email": "anna@example.org",
+    "password": "a long secret passphrase",
+    "confirm": "a long secret passphrase",
+    "essay": "Я бы сначала развела стороны,\nпотом выслушала каждую отдельно.",
+}
+
+
+def test_a_form_refused_as_expired_shows_what_was_written(make_app):
+    """A session that ended while someone wrote (a trainer's comment on an essay, a mailing)
+    refused the form with "The form has expired", and everything written was lost."""
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    headers = {**EN, "Referer": "http://localhost/register"}
+    response = client.post("/register", data=REGISTRATION, headers=headers)
+    assert response.status_code == 400
+    assert "The form has expired" in response.text
+    assert "copy it before you reload the page" in response.text
+    textarea = '<textarea id="typed" readonly rows="8">'
+    typed = response.text.split(textarea)[1].split("</textarea>")[0]
+    assert typed == (
+        "Анна Сергеевна Смирнова\n\nЯ бы сначала развела стороны,\n"
+        "потом выслушала каждую отдельно."
+    )
+    assert "secret passphrase" not in response.text
+    assert 'href="http://localhost/register">Back to the form' in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Origin": "https://elsewhere.example"}, {"Referer": "https://elsewhere.example/"}],
+)
+def test_a_form_sent_from_another_site_is_not_shown_back(make_app, headers):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/register", data=REGISTRATION, headers={**EN, **headers})
+    assert response.status_code == 400
+    assert "The form has expired" in response.text
+    assert "Смирнова" not in response.text and "textarea" not in response.text
