@@ -298,3 +298,37 @@ def test_a_number_yaml_cannot_make_is_shown_short_and_in_words(module_copy, writ
     replace(module_copy / "module.yaml", "estimated_minutes: 45", f"estimated_minutes: {written}")
     error = only_error(module_copy)
     assert (error.path, error.line, error.message) == ("estimated_minutes", 18, message)
+
+
+def test_a_manifest_named_module_yml_is_named_not_skipped(app, module_copy):
+    """`modules validate` without paths skipped a folder whose manifest was module.yml: the
+    author read "1 module(s) checked, 0 failed" and never learnt why theirs was missing."""
+    (module_copy / "module.yaml").rename(module_copy / "module.yml")
+    app.config["TRAINER_MODULES_DIR"] = str(module_copy.parent)
+    result = app.test_cli_runner().invoke(args=["modules", "validate"])
+    assert result.exit_code == 1
+    assert (
+        "example-module/module.yaml: file not found; the manifest must be named module.yaml: "
+        "rename module.yml\n"
+    ) in result.output
+    assert "1 module(s) checked, 1 failed." in result.output
+
+
+def test_the_folder_of_modules_given_as_a_module_says_what_to_give(app, module_copy):
+    result = app.test_cli_runner().invoke(args=["modules", "validate", str(module_copy.parent)])
+    assert result.exit_code == 1
+    assert (
+        "modules/module.yaml: file not found: this is a folder of modules (example-module), not "
+        "a module; name the module folders (e.g. modules/example-module), or none to check "
+        "every module in modules/\n"
+    ) in result.output
+
+
+def test_a_folder_without_a_manifest_points_to_the_guide(app, tmp_path):
+    (tmp_path / "draft").mkdir()
+    result = app.test_cli_runner().invoke(args=["modules", "sync", str(tmp_path / "draft")])
+    assert result.exit_code == 1
+    assert (
+        "draft/module.yaml: file not found: a module folder holds its module.yaml "
+        "(see modules/README.md)"
+    ) in result.output

@@ -5,7 +5,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from trainer.content.validate import ContentError, ModulePackage, load_modules
+from trainer.content.validate import (
+    ContentError,
+    ModulePackage,
+    load_modules,
+    misnamed_manifests,
+)
 from trainer.extensions import db
 from trainer.models import Module, ModuleAsset, ModuleVersion
 
@@ -25,7 +30,14 @@ class SyncOutcome:
 
 
 def module_folders(root: Path) -> list[Path]:
-    return sorted(p for p in Path(root).iterdir() if (p / "module.yaml").is_file())
+    """The module folders under `root`: each with a module.yaml, or with a file that was
+    surely meant to be one (module.yml, Module.yaml), which validation then names; such a
+    folder was skipped without a word and the author read "ok" for the others."""
+    return sorted(p for p in Path(root).iterdir() if p.is_dir() and manifest_like(p))
+
+
+def manifest_like(folder: Path) -> bool:
+    return (folder / "module.yaml").is_file() or bool(misnamed_manifests(folder))
 
 
 def sync_modules(folders: list[Path]) -> list[SyncOutcome]:

@@ -298,6 +298,10 @@ def load_module(folder: Path) -> LoadResult:
         check.error(folder, "", problem)
         result.errors = check.errors
         return result
+    if not manifest.is_file():
+        check.error(manifest, "", missing_manifest(folder))
+        result.errors = check.errors
+        return result
     data, nodes = check.read_yaml(manifest)
     if nodes is None:  # unreadable: reported
         result.errors = check.errors
@@ -342,6 +346,34 @@ def load_module(folder: Path) -> LoadResult:
         package = ModulePackage(meta, lessons, quizzes, scenarios, assets, content_hash(folder))
         result.package = package
     return result
+
+
+MANIFEST_NAMES = ("module.yaml", "module.yml")
+
+
+def misnamed_manifests(folder: Path) -> list[str]:
+    """Files of the folder named as a manifest but for the case or the extension."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.is_file() and p.name != "module.yaml" and p.name.lower() in MANIFEST_NAMES
+    )
+
+
+def missing_manifest(folder: Path) -> str:
+    """Why a folder given as a module has no module.yaml, as far as its files tell."""
+    misnamed = misnamed_manifests(folder) if folder.is_dir() else []
+    if misnamed:
+        return f"file not found; the manifest must be named module.yaml: rename {misnamed[0]}"
+    inner = sorted(p.parent.name for p in folder.glob("*/module.yaml")) if folder.is_dir() else []
+    if inner:
+        example = f"{folder.name}/{inner[0]}"
+        return (
+            f"file not found: this is a folder of modules ({', '.join(inner[:5])}"
+            f"{', ...' if len(inner) > 5 else ''}), not a module; name the module folders "
+            f"(e.g. {example}), or none to check every module in modules/"
+        )
+    return "file not found: a module folder holds its module.yaml (see modules/README.md)"
 
 
 @dataclass
