@@ -332,3 +332,64 @@ def test_a_folder_without_a_manifest_points_to_the_guide(app, tmp_path):
         "draft/module.yaml: file not found: a module folder holds its module.yaml "
         "(see modules/README.md)"
     ) in result.output
+
+
+@pytest.mark.parametrize("written", ["lessons/01-intro.ru.md", "lessons/01-intro.md"])
+def test_a_lesson_path_written_with_its_extension_says_how_to_write_it(module_copy, written):
+    """Was two errors: "Russian text lessons/01-intro.ru.md.ru.md not found" and the English."""
+    replace(module_copy / "module.yaml", "file: lessons/01-intro\n", f"file: {written}\n")
+    error = only_error(module_copy)
+    assert (error.path, error.line, error.message) == (
+        "lessons[0].file",
+        25,
+        "write the path without the language and .md: `file: lessons/01-intro` stands for "
+        "lessons/01-intro.ru.md and lessons/01-intro.en.md",
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "named"),
+    [("intrо", "'о' (CYRILLIC SMALL LETTER O)"), ("intro\u00a0", "'\u00a0' (NO-BREAK SPACE)")],
+)
+def test_an_id_with_a_look_alike_character_names_it(module_copy, written, named):
+    """'intrо' with a Cyrillic о looks right: the message showed it and said Latin letters."""
+    replace(module_copy / "module.yaml", "  - id: intro\n", f"  - id: {written}\n")
+    errors = load_module(module_copy).errors
+    assert errors[0].path == "lessons[0].id"
+    assert errors[0].message.endswith(f"got the text '{written}', which contains {named}")
+
+
+def test_a_file_found_only_in_other_capitals_says_so(module_copy):
+    images = module_copy / "images"
+    (images / "diagram.png").rename(images / "Diagram.PNG")
+    lesson = module_copy / "lessons" / "01-intro.en.md"
+    lesson.rename(lesson.with_name("01-intro.EN.md"))
+    messages = {(e.file.rsplit("/", 1)[-1], e.message) for e in load_module(module_copy).errors}
+    assert messages == {
+        ("module.yaml", "English text lessons/01-intro.en.md not found; there is "
+         "01-intro.EN.md: the capital and small letters of a name must match"),
+        ("01-intro.ru.md", "image ../images/diagram.png: file not found; there is Diagram.PNG: "
+         "the capital and small letters of a name must match"),
+    }  # fmt: skip
+
+
+def test_an_image_path_with_a_space_says_to_rename_the_file(module_copy):
+    """Markdown cut the path at the space: "image ../images/my: file not found"."""
+    (module_copy / "images" / "diagram.png").rename(module_copy / "images" / "my diagram.png")
+    for lang in ("ru", "en"):
+        replace(
+            module_copy / "lessons" / f"01-intro.{lang}.md",
+            "../images/diagram.png",
+            "../images/my diagram.png",
+        )
+    messages = {e.message for e in load_module(module_copy).errors}
+    assert messages == {
+        "image ../images/my diagram.png: Markdown ends the path at its first space; rename the "
+        "file without spaces (e.g. with - instead) and write the path so"
+    }
+
+
+def test_an_image_with_a_title_is_no_path_with_a_space(module_copy):
+    lesson = module_copy / "lessons" / "01-intro.en.md"
+    replace(lesson, "../images/diagram.png)", '../images/diagram.png "The five stages")')
+    assert load_module(module_copy).errors == []

@@ -34,6 +34,9 @@ ALLOWED_ATTRIBUTES = {
 }
 CITATION = re.compile(r"\[@([a-z0-9][a-z0-9-]*)\]")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]+)")
+# An image path with a space in it (`![alt](../images/my diagram.png)`); a title after the
+# path begins with a quotation mark (`![alt](path "title")`).
+SPACED_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*([^)\s]+(?:[ \t]+[^)\s\"'(][^)\s]*)+)\s*\)")
 RAW_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
 ATTRIBUTE = re.compile(r"([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
 JS_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data):", re.IGNORECASE)
@@ -86,7 +89,14 @@ def render_markdown(
     problems = _raw_html_problems(source)
     if JS_LINK.search(source):
         problems.append("javascript:, vbscript: and data: links are not allowed")
-    images = IMAGE.findall(source)
+    spaced = SPACED_IMAGE.findall(source)
+    problems += [
+        f"image {path}: Markdown ends the path at its first space; rename the file without "
+        "spaces (e.g. with - instead) and write the path so"
+        for path in spaced
+    ]
+    cut = {path.split()[0] for path in spaced}
+    images = [(alt, path) for alt, path in IMAGE.findall(source) if path not in cut]
     urls = {}
     for alt, path in images:
         if not alt.strip():

@@ -7,6 +7,7 @@ import hashlib
 import mimetypes
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -497,13 +498,23 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
     lessons = {}
     for i, lesson in enumerate(meta.lessons):
         rendered = {"html": {}, "words": {}}
+        if lesson.file.lower().endswith(".md"):
+            stem = lesson.file[:-3].removesuffix(".ru").removesuffix(".en")
+            message = (
+                f"write the path without the language and .md: `file: {stem}` stands for "
+                f"{stem}.ru.md and {stem}.en.md"
+            )
+            where = ["lessons", i, "file"]
+            check.error(check.folder / "module.yaml", dotted(where), message, line_of(nodes, where))
+            continue
         for lang in LANGS:
             path = check.folder / f"{lesson.file}.{lang}.md"
             if not _inside(check.folder, path) or not path.is_file():
                 check.error(
                     check.folder / "module.yaml",
                     f"lessons[{i}].file",
-                    f"{LANG_NAMES[lang]} text {lesson.file}.{lang}.md not found",
+                    f"{LANG_NAMES[lang]} text {lesson.file}.{lang}.md not found"
+                    + case_hint(check.folder, path),
                     line_of(nodes, ["lessons", i, "file"]),
                 )
                 continue
@@ -538,6 +549,9 @@ def _asset(check: _Checker, base: Path, relative: str, assets: dict) -> str | No
         raise AssetError("use a path relative to the lesson, to a file of the module")
     path = (base / relative).resolve()
     if not _inside(check.folder, path) or not path.exists():
+        hint = case_hint(check.folder, path) if _inside(check.folder, path) else ""
+        if hint:
+            raise AssetError("file not found" + hint)
         return None
     if not path.is_file():
         raise AssetError("not a file")
@@ -557,6 +571,18 @@ def _asset(check: _Checker, base: Path, relative: str, assets: dict) -> str | No
     asset = Asset(relative, image_type(data), data)
     assets[asset.sha256] = asset
     return asset_url(asset.sha256, relative)
+
+
+def case_hint(folder: Path, path: Path) -> str:
+    """For a file not found: the one of the folder whose name differs only in capitals
+    (Diagram.PNG for diagram.png; Windows and macOS find it, the server does not)."""
+    parent = path.parent
+    if not parent.is_dir() or not _inside(folder, parent):
+        return ""
+    same = [p.name for p in parent.iterdir() if p.name.lower() == path.name.lower()]
+    if not same:
+        return ""
+    return f"; there is {same[0]}: the capital and small letters of a name must match"
 
 
 # The first bytes of each image format a lesson may show.
@@ -765,6 +791,16 @@ ID_RULE = (
 )
 
 
+def unseen_characters(value: str) -> str:
+    """Characters of an id that look like allowed ones but are not: a Cyrillic о in 'intrо',
+    a no-break space. The author sees nothing wrong without their names."""
+    odd = [ch for ch in dict.fromkeys(value) if not ch.isascii() or ch in "\t\r\n"]
+    if not odd:
+        return ""
+    named = ", ".join(f"'{ch}' ({unicodedata.name(ch, f'U+{ord(ch):04X}')})" for ch in odd[:3])
+    return f", which contains {named}"
+
+
 def expected_phrase(err: dict) -> str | None:
     """What the field accepts, for an error about the kind of value; None for other errors."""
     kind = err["type"]
@@ -807,7 +843,7 @@ def friendly(errs: list[dict], loc: list, source: str | None = None) -> str:
     if "float_type" in types and type(value) is int:  # a whole number no float can hold
         return f"the number is too large; got {shown(value)}"
     if types == ["string_pattern_mismatch"] and errs[0]["ctx"]["pattern"] == ID_PATTERN:
-        return f"{ID_RULE}; got {shown(value)}"
+        return f"{ID_RULE}; got {shown(value)}{unseen_characters(value)}"
     phrases = [expected_phrase(err) for err in errs]
     if all(phrases):
         got = shown(value)
