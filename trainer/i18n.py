@@ -10,7 +10,6 @@ from flask_babel import (
     format_decimal,
     get_locale,
     get_translations,
-    pgettext,
 )
 from flask_login import current_user
 
@@ -86,7 +85,8 @@ def format_number(value) -> str:
 
 def product_name() -> str:
     """TRAINER_PRODUCT_NAME if set, else the name in the page's language (Тренажёр, Trainer)."""
-    return current_app.config.get("TRAINER_PRODUCT_NAME") or pgettext("product name", "Trainer")
+    configured = current_app.config.get("TRAINER_PRODUCT_NAME")
+    return configured or _request_i18n()[2].upgettext("product name", "Trainer")
 
 
 def localized(text) -> str:

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.local import LocalProxy
 
 from trainer.extensions import db, login_manager
 from trainer.learning.classroom import refusal_to_join
@@ -250,6 +251,8 @@ RULES: dict[str, Callable[..., bool]] = {
 
 
 def can(user: User, action: str, target=None) -> bool:
+    if isinstance(user, LocalProxy):  # current_user: each attribute read finds the user again
+        user = user._get_current_object()
     return RULES[action](user, target)
 
 
@@ -259,9 +262,10 @@ def require(action: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()
+            if not user.is_authenticated:
                 return login_manager.unauthorized()
-            if not can(current_user, action):
+            if not can(user, action):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -6,7 +6,9 @@ same key: the CSRF token of its two forms and the address the language switcher 
 They are rendered as placeholders and put in for each request.
 """
 
-from flask import Flask, current_app, render_template, request
+import time
+
+from flask import Flask, current_app, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -20,6 +22,10 @@ MENU_ACTIONS = ("quiz.review.queue", "cohorts.list", "certificates.list", "admin
 CSRF = Markup("\x00csrf\x00")
 NEXT = Markup("\x00next\x00")
 KEPT = 2048  # headers kept per app: about 100 pages × 2 languages × a few menus
+# A session's signed CSRF token is used again on its pages for this long (Trainer's tokens do not
+# expire on time, WTF_CSRF_TIME_LIMIT is None: they last as long as the session).
+TOKEN_REUSE_SECONDS = 60
+TOKENS_KEPT = 20_000
 
 # The menu entry of the section a page belongs to, by the page's endpoint, else its blueprint:
 # a module's pages (a lesson, a quiz, a scenario) are under "Modules", a cohort's under
@@ -76,9 +82,30 @@ def site_header() -> Markup:
         rendered[key] = html
     back_to = request.full_path if request.query_string else request.path
     # The return address goes in last, so that nothing in it is taken for a placeholder.
-    filled = html.replace(CSRF, escape(generate_csrf())).replace(NEXT, escape(back_to))
+    filled = html.replace(CSRF, escape(csrf_token())).replace(NEXT, escape(back_to))
     return Markup(filled)  # noqa: S704  (Jinja escaped the header; what is put in is escaped)
 
 
+def csrf_token() -> str:
+    """The request's CSRF token, as Flask-WTF's generate_csrf makes it, but signed once a minute
+    per session secret and worker rather than on every page (signing was a twentieth of a
+    page). Any token of the session passes: they all sign the same secret."""
+    if "csrf_token" in g:
+        return g.csrf_token
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get("csrf_token")
+    reused = current_app.extensions.setdefault("csrf_tokens", {})
+    known = reused.get((secret, raw)) if raw else None
+    now = time.monotonic()
+    if known is not None and now - known[0] < TOKEN_REUSE_SECONDS:
+        g.csrf_token = known[1]
+        return known[1]
+    token = generate_csrf()  # makes the session's secret if it has none
+    if len(reused) >= TOKENS_KEPT:
+        reused.clear()
+    reused[(secret, session["csrf_token"])] = (now, token)
+    return token
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.globals["site_header"] = site_header
+    app.jinja_env.globals.update(site_header=site_header, csrf_token=csrf_token)

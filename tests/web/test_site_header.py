@@ -74,6 +74,35 @@ def test_every_request_gets_a_token_its_session_accepts(make_app, make_user):
     assert first.post("/logout", data={"csrf_token": tokens[0]}).status_code == 302
 
 
+def test_a_sessions_signed_token_is_used_again_for_a_minute_and_stays_its_own(
+    make_app, make_user, monkeypatch
+):
+    import itsdangerous.timed
+
+    import trainer.site_header
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):  # two people (signing out ends all of one's sessions)
+        token = TOKEN.search(client.get("/login").text).group(1)
+        assert sign_in(client, make_user(), csrf_token=token).status_code == 302
+    page_token = lambda client: TOKEN.search(client.get("/learn/").text).group(1)  # noqa: E731
+    # Each signature a second later than the one before: a token signed again would differ.
+    clock = iter(range(int(itsdangerous.timed.time.time()), 2**40))
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: next(clock))
+    again = page_token(first)
+    assert page_token(first) == again  # signed once, not on every page
+    assert page_token(second) != again  # another session's token is its own
+
+    later = trainer.site_header.time.monotonic() + trainer.site_header.TOKEN_REUSE_SECONDS + 1
+    monkeypatch.setattr(trainer.site_header.time, "monotonic", lambda: later)
+    fresh = page_token(first)
+    assert fresh != again  # signed anew after a minute; any token of the session passes
+    assert first.post("/logout", data={"csrf_token": again}).status_code == 302
+    assert page_token(second) != fresh
+    assert second.post("/logout", data={"csrf_token": fresh}).status_code == 400
+
+
 # The section's entry on its sub-pages ---------------------------------------------------------
 
 NEXT = re.compile(r'name="next" value="[^"]*"')
