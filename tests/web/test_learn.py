@@ -66,6 +66,31 @@ def test_lesson_page_renders_sanitized_html_and_records_the_view(app, officer, o
         assert db.session.query(LearningEvent).count() == 2
 
 
+def test_reading_a_lesson_again_writes_nothing_and_coming_back_records_the_place(
+    app, officer, officer_client
+):
+    officer_client.get(f"{BASE}/lessons/intro")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert officer_client.get(f"{BASE}/lessons/intro").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
+    officer_client.get(f"{BASE}/lessons/after-the-call")
+    assert progress_of(app, officer).last_position == "lesson:after-the-call"
+    officer_client.get(f"{BASE}/lessons/intro")  # viewed before: the place only
+    progress = progress_of(app, officer)
+    assert progress.last_position == "lesson:intro"
+    assert progress.state["viewed"] == ["intro", "after-the-call"]
+    with app.app_context():
+        verbs = db.session.scalars(select(LearningEvent.verb).order_by(LearningEvent.id)).all()
+    assert verbs == [Verb.INITIALIZED, Verb.EXPERIENCED, Verb.EXPERIENCED]
+
+
 def test_content_warning_comes_before_the_lesson(officer_client):
     html = officer_client.get(f"{BASE}/lessons/at-the-scene").text
     assert "This lesson describes physical injuries" in html

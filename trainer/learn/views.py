@@ -49,12 +49,11 @@ _modules, _versions = Module.__table__, ModuleVersion.__table__
 _progress, _certificates = Progress.__table__, Certificate.__table__
 _latest, _shown = _versions.alias("latest"), _versions.alias("shown")
 _pinned = pinned_version_of(_modules.c.id).scalar_subquery()
-# The module page's rows, as plain columns: the module, its latest version (whose audience
-# decides who may open it), the learner's progress if any, the version a cohort pins if any,
-# the version the page shows (the progress's, else the pinned one, else the latest) and one
-# row per certificate the learner holds for the module, newest version first (a module has
-# few versions: the rows stay few). The ORM's objects for all this cost more than the page.
-MODULE_PAGE = (
+# A module as the learner's pages read it, in plain columns: its latest version (whose
+# audience decides who may open it), the learner's progress if any, the version a cohort pins
+# if any and the version the learner sees (the progress's, else the pinned one, else the
+# latest). The ORM's objects for all this cost more than the page that shows them.
+MODULE_ROW = (
     select(
         _modules.c.slug,
         _latest.c.id.label("latest_id"),
@@ -64,11 +63,9 @@ MODULE_PAGE = (
         _progress.c.percent,
         _progress.c.state,
         _progress.c.module_version_id.label("progress_version_id"),
+        _progress.c.last_position,
         _shown.c.id.label("version_id"),
         _shown.c.content_hash,
-        _certificates.c.id.label("certificate_id"),
-        _certificates.c.completed_on,
-        _certificates.c.revoked_at,
     )
     .join(_latest, _latest.c.id == _modules.c.latest_version_id)
     .outerjoin(
@@ -80,6 +77,16 @@ MODULE_PAGE = (
         _shown.c.id
         == func.coalesce(_progress.c.module_version_id, _pinned, _modules.c.latest_version_id),
     )
+    .where(_modules.c.slug == bindparam("slug"))
+)
+# The module page's: one row per certificate the learner holds for the module, newest version
+# first (a module has few versions: the rows stay few).
+MODULE_PAGE = (
+    MODULE_ROW.add_columns(
+        _certificates.c.id.label("certificate_id"),
+        _certificates.c.completed_on,
+        _certificates.c.revoked_at,
+    )
     .outerjoin(
         _certificates,
         and_(
@@ -87,7 +94,6 @@ MODULE_PAGE = (
             _certificates.c.user_id == bindparam("user_id"),
         ),
     )
-    .where(_modules.c.slug == bindparam("slug"))
     .order_by(_certificates.c.module_version_id.desc())
 )
 
@@ -121,6 +127,17 @@ class ModuleProgress:
 
 def load_module(slug: str) -> Module:
     return opened(db.session.scalar(SYNCED_MODULE, {"slug": slug}))
+
+
+def opened_rows(statement, slug: str) -> list:
+    """The rows of MODULE_ROW or MODULE_PAGE for the module and the signed-in learner; 404 for
+    no module, 403 outside the module's audience."""
+    rows = db.session.connection().execute(statement, {"slug": slug, "user_id": current_user.id})
+    rows = rows.all()
+    if not rows:
+        abort(404)
+    authorize("learn.open_module", content_of_id(rows[0].latest_id, rows[0].latest_hash).meta)
+    return rows
 
 
 def module_and_progress(slug: str) -> tuple[Module, Progress | None]:
@@ -186,13 +203,8 @@ def my_training():
 @bp.route("/<slug>/")
 @require("learn.browse")
 def module(slug: str):
-    rows = db.session.connection().execute(
-        MODULE_PAGE, {"slug": slug, "user_id": current_user.id}
-    ).all()
-    if not rows:
-        abort(404)
+    rows = opened_rows(MODULE_PAGE, slug)
     first = rows[0]
-    authorize("learn.open_module", content_of_id(first.latest_id, first.latest_hash).meta)
     content = content_of_id(first.version_id, first.content_hash)
     progress = None
     if first.status is not None:
@@ -229,28 +241,48 @@ def restart(slug: str):
 @bp.route("/<slug>/lessons/<lesson_id>")
 @require("learn.browse")
 def lesson(slug: str, lesson_id: str):
-    module, progress = module_and_progress(slug)
-    content = content_of(
-        progress.version if progress else tracking.starting_version(current_user, module)
-    )
+    [row] = opened_rows(MODULE_ROW, slug)
+    content = content_of_id(row.version_id, row.content_hash)
     entry = content.lesson(lesson_id)
     if entry is None:
         abort(404)
-    progress = progress or tracking.start(current_user, module)
     # With a content warning, the warning comes first; "Continue to the lesson" serves the text.
     serve_text = lessons.text_first(entry, request.args.get("show") == "text")
-    if serve_text:
-        lessons.show_text(progress, lesson_id)
-    db.session.commit()
+    state = row.state
+    if row.status is None or (serve_text and not view_recorded(row, lesson_id)):
+        content, entry, state = record_lesson_view(slug, lesson_id, serve_text)
     page = fragments.lesson_page(
         content,
-        module.slug,
+        slug,
         lesson_id,
         text=serve_text,
         both=request.args.get("view") == "both",
-        done=lesson_id in progress.state.get("lessons", []),
+        done=lesson_id in state.get("lessons", []),
     )
     return render_template("learn/lesson.html", lesson=entry, page=page)
+
+
+def view_recorded(row, lesson_id: str) -> bool:
+    """Whether recording this view of the lesson's text would change nothing: the learner's
+    place is this lesson already and its view is recorded (progress.view_lesson's two writes).
+    Reading a lesson again then writes nothing."""
+    viewed = row.state.get("viewed", [])
+    return row.last_position == f"lesson:{lesson_id}" and lesson_id in viewed
+
+
+def record_lesson_view(slug: str, lesson_id: str, serve_text: bool):
+    """The learner's progress, started if need be, with the view of the lesson's text recorded
+    when it is served; (content, lesson, state) of the version the progress is on."""
+    module, progress = module_and_progress(slug)
+    progress = progress or tracking.start(current_user, module)
+    content = content_of(progress.version)
+    entry = content.lesson(lesson_id)
+    if entry is None:  # the version changed since the page's read (a restart meanwhile)
+        abort(404)
+    if serve_text:
+        lessons.show_text(progress, lesson_id)
+    db.session.commit()
+    return content, entry, progress.state
 
 
 @bp.route("/<slug>/lessons/<lesson_id>/done", methods=["POST"])
