@@ -3,6 +3,9 @@ validator's answer: each message names the file, the line and the field, says in
 field accepts (never pydantic's "Input should be a valid dictionary" or a regular expression),
 and `modules sync` stores nothing of the broken module."""
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -393,3 +396,32 @@ def test_an_image_with_a_title_is_no_path_with_a_space(module_copy):
     lesson = module_copy / "lessons" / "01-intro.en.md"
     replace(lesson, "../images/diagram.png)", '../images/diagram.png "The five stages")')
     assert load_module(module_copy).errors == []
+
+
+def test_two_syncs_at_once_store_the_module_once(app, module_copy):
+    """The image syncs at every start: two servers started together on PostgreSQL each found
+    no version and stored one, and the second sync ended in a traceback (unique slug)."""
+    from trainer.content.sync import sync_modules
+
+    ready, statuses, failures = threading.Barrier(2), [], []
+
+    def sync():
+        try:
+            with app.app_context():
+                ready.wait()
+                [outcome] = sync_modules([module_copy])
+                time.sleep(0.3)  # still uncommitted while the other sync looks
+                db.session.commit()
+                statuses.append(outcome.status)
+        except Exception as error:
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(statuses) == ["created", "unchanged"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Module)) == 1

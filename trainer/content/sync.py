@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from trainer.content.validate import (
     ContentError,
@@ -42,6 +42,7 @@ def manifest_like(folder: Path) -> bool:
 
 def sync_modules(folders: list[Path]) -> list[SyncOutcome]:
     """Each module is stored on its own: one that fails validation leaves the others alone."""
+    wait_for_other_syncs()
     outcomes = []
     for result in load_modules(folders):
         if result.package is None:
@@ -50,6 +51,20 @@ def sync_modules(folders: list[Path]) -> list[SyncOutcome]:
         with db.session.begin_nested():
             outcomes.append(store_package(result.folder, result.package))
     return outcomes
+
+
+# Any number, the same in every process: the key of the lock that syncs take one at a time.
+SYNC_LOCK = 7_302_201
+
+
+def wait_for_other_syncs() -> None:
+    """One sync at a time, until the caller commits. Two servers started together (the image
+    syncs at every start) each found no version of a module and each stored one: the second
+    ended in a traceback on the unique slug."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK})
+    else:  # SQLite: a write, though of no row, takes the database's one write lock first
+        db.session.execute(text("DELETE FROM modules WHERE 0 = 1"))
 
 
 def store_package(folder: Path, package: ModulePackage) -> SyncOutcome:
