@@ -100,13 +100,16 @@ TOUCH_PROGRESS = (
 )  # built once, like INSERT_EVENT: every scenario choice runs them
 
 
-def record_at_once(progress: Progress, verb: Verb, object_id: str, result: dict | None = None):
+def record_at_once(progress, verb: Verb, object_id: str, result: dict | None = None):
     """record(), written now in two plain statements, for a progress with no other change
     pending (a choice in a scenario run): the ORM's flush of the event and the progress cost
-    more than the rest of the act. Another change to the progress since it was read makes the
-    update match no row (StaleDataError): the view runs again (trainer/transactions.py)."""
-    state = inspect(progress)
-    if state.modified or not state.persistent:
+    more than the rest of the act. `progress` is the ORM row or its columns as a scenario
+    choice reads them (id, user_id, module_version_id, row_version: scenario_runs.ProgressRow).
+    Another change to the progress since it was read makes the update match no row
+    (StaleDataError): the view runs again (trainer/transactions.py)."""
+    orm = isinstance(progress, Progress)
+    state = inspect(progress) if orm else None
+    if state is not None and (state.modified or not state.persistent):
         record(progress, verb, object_id, result)
         return
     now, connection = utcnow(), db.session.connection()
@@ -119,8 +122,11 @@ def record_at_once(progress: Progress, verb: Verb, object_id: str, result: dict 
     )
     if touched.rowcount != 1:
         raise StaleDataError("progress: the row changed since it was read")
-    set_committed_value(progress, "updated_at", now)
-    set_committed_value(progress, "row_version", read + 1)
+    if orm:
+        set_committed_value(progress, "updated_at", now)
+        set_committed_value(progress, "row_version", read + 1)
+    else:
+        progress.updated_at, progress.row_version = now, read + 1
 
 
 def view_lesson(progress: Progress, lesson_id: str) -> None:

@@ -14,16 +14,14 @@ from sqlalchemy.orm import joinedload
 from trainer.extensions import db
 from trainer.inputs import ascii_int, db_int
 from trainer.learn.views import (
-    SYNCED_MODULE_AND_PROGRESS,
     load_module,
     module_and_progress,
-    opened,
 )
 from trainer.learning import progress as tracking
 from trainer.learning import scenario_imports as imports
 from trainer.learning import scenario_runs as runs
 from trainer.learning import scenarios as engine
-from trainer.learning.content import ModuleContent, content_of
+from trainer.learning.content import ModuleContent, content_of, content_of_id
 from trainer.models import Assignment, Cohort, Module, Role, ScenarioRun, cohort_trainers
 from trainer.models.scenarios import ScenarioPairing
 from trainer.policy import authorize, can, require
@@ -81,14 +79,6 @@ def checked_run(module: Module, run: ScenarioRun | None, scenario_id: str, actio
         abort(404)
     content = content_of(run.version)
     return module, run, content, content.scenarios[scenario_id]
-
-
-# A choice's module (with its latest version), the learner's progress in it and the run, in
-# one statement instead of three, built once. The run's version is most often the latest, which
-# the session holds then: joined here as well, it cost more than its lookup by id.
-MODULE_PROGRESS_AND_RUN = SYNCED_MODULE_AND_PROGRESS.add_columns(ScenarioRun).outerjoin(
-    ScenarioRun, ScenarioRun.id == bindparam("run_id")
-)
 
 
 def page(
@@ -190,24 +180,20 @@ def play_page(module: Module, run: ScenarioRun, content, found, errors=None, sta
 @bp.route(f"{BASE}/runs/<int:run_id>", methods=["POST"])
 @require("learn.browse")
 def act(slug: str, scenario_id: str, run_id: int):
-    row = db.session.execute(
-        MODULE_PROGRESS_AND_RUN, {"slug": slug, "user_id": current_user.id, "run_id": run_id}
-    ).first()
-    module, progress, run = row if row else (None, None, None)
-    module, run, content, found = checked_run(
-        opened(module), run, scenario_id, "scenarios.play_run"
-    )
+    read = runs.read_choice(slug, current_user.id, run_id)
+    content, found, run = checked_choice(read, scenario_id)
     # ActForm's one field read as such (the CSRF token is checked for every POST already):
     # building the form cost 7% of a choice.
     step = ascii_int(request.form.get("step"))
     if step is None:
         abort(400)
-    progress = progress or tracking.start(current_user, module)
+    progress = read.progress or tracking.start(current_user, db.session.get(Module, read.module_id))
     node = engine.node_of(found, run.node_id)
     ruling = {f.id: request.form.get(f"f-{f.id}", "") for f in getattr(node, "fields", [])}
     try:
         applied = runs.take_act(run, progress, found, step, request.form.get("choice"), ruling)
-    except engine.RulingInvalid as invalid:
+    except engine.RulingInvalid as invalid:  # the page again, with the run as the ORM reads it
+        module, run, content, found = load_run(slug, scenario_id, run_id, "scenarios.play_run")
         return play_page(module, run, content, found, invalid.errors, 400)
     except engine.ScenarioError:
         abort(400)
@@ -216,6 +202,22 @@ def act(slug: str, scenario_id: str, run_id: int):
         flash(_l("That answer was already recorded; a trial goes only forward."), "error")
     endpoint = ".debrief" if run.finished else ".play"
     return redirect(url_for(endpoint, slug=slug, scenario_id=scenario_id, run_id=run.id), 303)
+
+
+def checked_choice(read: runs.ChoiceRead | None, scenario_id: str):
+    """(content, scenario, run) of a choice: load_module's and checked_run's checks, in the
+    same order (404 module, 403 audience, 404 run, 403 not theirs, 404 other module)."""
+    if read is None:
+        abort(404)
+    authorize("learn.open_module", content_of_id(read.latest_version_id, read.latest_hash).meta)
+    run = read.run
+    if run is None:
+        abort(404)
+    authorize("scenarios.play_run", run)
+    if read.run_module_id != read.module_id or run.scenario_id != scenario_id:
+        abort(404)
+    content = content_of_id(run.module_version_id, read.run_hash)
+    return content, content.scenarios[scenario_id], run
 
 
 @bp.route(f"{BASE}/runs/<int:run_id>/debrief")
