@@ -193,3 +193,15 @@ def test_a_form_sent_from_another_site_is_not_shown_back(make_app, headers):
     assert response.status_code == 400
     assert "The form has expired" in response.text
     assert "Смирнова" not in response.text and "textarea" not in response.text
+
+
+@pytest.mark.parametrize("name", ["profession", "status"])
+def test_a_dashboard_filter_of_spaces_shows_everyone(app, make_user, name):
+    """`?profession=%20%20%20` was a 500: the filter form let the spaces through and the query
+    read them as a profession."""
+    trainer = make_user(role=Role.TRAINER, locale="en")
+    learner = make_user(name="Anna Smirnova", locale="en")
+    cohort_id = make_cohort(app, [trainer.id], [learner.id])
+    response = client_for(app, trainer).get(f"/cohorts/{cohort_id}/", query_string={name: "   "})
+    assert response.status_code == 200
+    assert "Anna Smirnova" in response.text

@@ -106,23 +106,31 @@ class CohortInviteForm(OneSubmission, InviteLimitsForm):
     """An invite that registers people straight into the cohort."""
 
 
+def stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class DashboardFilterForm(Form):
     """The dashboard's address: filters, search, sort and page (kept in the URL)."""
 
     class Meta:
         csrf = False  # a GET filter changes nothing
 
+    # Stripped: Optional() passes a value of spaces (`?profession=%20`) with its choice error
+    # cleared, and the query took '   ' for a profession (a 500).
     profession = SelectField(
         _l("Profession"),
         choices=[SelectChoice("", _l("All professions"))]
         + [SelectChoice(p.value, PROFESSION_LABELS[p]) for p in Profession],
         validators=[Optional()],
+        filters=[stripped],
     )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("Any status"))]
         + [SelectChoice(str(key), label) for key, label in SUMMARY_LABELS.items()],
         validators=[Optional()],
+        filters=[stripped],
     )
     q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=100)])
     sort = StringField(validators=[Optional(), Length(max=20)])
