@@ -355,3 +355,21 @@ def test_specimen_command_renders_sample_data(app, tmp_path, lang):
     assert "Преображенская-Воскресенская" in text
     assert ("ОБРАЗЕЦ" in text) == (lang != "en") and ("SPECIMEN" in text) == (lang != "ru")
     assert "0" * 28 in text  # a sample code of the printed form
+
+
+def test_each_holders_pages_link_their_own_certificate_in_both_languages(app, make_user, holder):
+    """The download links are rendered once and filled in per certificate: a second holder's
+    pages show their own number and links, never the first's."""
+    first = complete_example(app, holder)
+    other = make_user(email="ivan@example.org", locale="ru")
+    second = complete_example(app, other)
+    for user, own, not_own in ((holder, first, second), (other, second, first)):
+        client = app.test_client()
+        sign_in(client, user)
+        for url in ("/learn/my", "/learn/example-module/"):
+            html = client.get(url).text
+            assert f"/certificates/{own.id}/pdf?lang=ru" in html
+            assert f"/certificates/{own.id}/pdf?lang=both" in html
+            assert own.serial in html
+            assert f"/certificates/{not_own.id}/pdf" not in html and not_own.serial not in html
+            assert ("Certificate No." if user is holder else "Сертификат №") in html
