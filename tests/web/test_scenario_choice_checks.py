@@ -98,3 +98,17 @@ def test_a_choice_starts_a_progress_row_that_is_gone(app, officer):
     with app.app_context():
         progress = db.session.scalar(select(Progress).where(Progress.user_id == officer.id))
         assert progress is not None and progress.row_version >= 1
+
+
+def test_a_choice_redirects_to_the_runs_page_then_to_its_debrief(app, officer):
+    client = client_for(app, officer)
+    url = start_run(client)  # e.g. /learn/example-module/scenarios/call/runs/1
+    run_id = int(url.rsplit("/", 1)[1])
+    padded = f"{url.rsplit('/', 1)[0]}/{run_id:08d}"  # the same run, its number written longer
+    assert client.post(padded, data={"step": 0}).headers["Location"] == url
+    prefixed = {"base_url": "http://localhost/trainer"}  # served under a path prefix
+    for step, data in enumerate(GOOD_RUN[1:-1], start=1):
+        reply = client.post(url, data={"step": step, **data}, **prefixed)
+        assert reply.headers["Location"] == f"/trainer{url}"
+    last = client.post(url, data={"step": len(GOOD_RUN) - 1, **GOOD_RUN[-1]})
+    assert last.headers["Location"] == f"{url}/debrief"
