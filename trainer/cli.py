@@ -14,7 +14,8 @@ from trainer.certificates.cli import certificates_cli
 from trainer.cohorts.cli import reminders_cli
 from trainer.content.cli import modules_cli
 from trainer.extensions import db
-from trainer.forms import email_field
+from trainer.forms import email_field, name_field, new_password_fields
+from trainer.inputs import has_control_characters
 from trainer.models import Profession, Role
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -60,9 +61,12 @@ def create_user_command(email, name, role, profession, password, locale):
     problem = address_problem(email)
     if problem is not None:
         raise click.ClickException(f"{problem} (given: {email})" if email else str(problem))
+    problem = name_or_password_problem(name, password)
+    if problem is not None:
+        raise click.ClickException(problem)
     try:
         user = accounts.create_user(
-            email, name, password, Role(role), Profession(profession), locale=locale
+            email, name.strip(), password, Role(role), Profession(profession), locale=locale
         )
     except accounts.EmailTaken as error:
         raise click.ClickException(f"an account with the email {error} already exists") from None
@@ -86,6 +90,28 @@ def address_problem(email: str) -> str | None:
     form = NewAddressForm(data={"email": email})
     with force_locale("en"):
         return None if form.validate() else str(form.email.errors[0])
+
+
+class NameAndPasswordForm(wtforms.Form):
+    """The name and password of a new account, checked as the admin's form checks them."""
+
+    name = name_field()
+    password, confirm = new_password_fields()
+
+
+def name_or_password_problem(name: str, password: str) -> str | None:
+    """Why the admin's form would refuse this name or password (in English, named by the
+    option), None when it would take them. The command took a 300-character name (too long
+    for the column on PostgreSQL), control characters and a 5-character password."""
+    if has_control_characters(name):
+        return "--name: contains control characters; type the name again"
+    data = {"name": name.strip(), "password": password, "confirm": password}
+    form = NameAndPasswordForm(data=data)
+    with force_locale("en"):
+        if form.validate():
+            return None
+        option, errors = next((n, e) for n, e in form.errors.items())
+        return f"--{option}: {errors[0]}"
 
 
 @users_cli.command("reset-password")

@@ -205,3 +205,26 @@ def test_a_dashboard_filter_of_spaces_shows_everyone(app, make_user, name):
     response = client_for(app, trainer).get(f"/cohorts/{cohort_id}/", query_string={name: "   "})
     assert response.status_code == 200
     assert "Anna Smirnova" in response.text
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "message"),
+    [
+        ("Я" * 121, "a long passphrase", "--name: At most 120 characters."),
+        ("Иван\x01Кузнецов", "a long passphrase", "--name: contains control characters; "
+         "type the name again"),
+        ("   ", "a long passphrase", "--name: Enter a name."),
+        ("Иван Кузнецов", "short", "--password: Between 10 and 128 characters."),
+    ],
+)  # fmt: skip
+def test_users_create_refuses_what_the_admins_form_refuses(app, name, password, message):
+    """The command took a 121-character name (longer than the column: on PostgreSQL a
+    traceback), a name with control characters and a 5-character password."""
+    from trainer.models import User
+
+    args = ["users", "create", "--email", "ivan@example.org", "--name", name,
+            "--password", password]  # fmt: skip
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1
+    assert f"Error: {message}\n" in result.output
+    assert count(app, User) == 0
