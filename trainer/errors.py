@@ -15,7 +15,14 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("There is no page at this address. Check the link.")),
     405: (_l("Not allowed"), _l("This page cannot be used this way.")),
-    413: (_l("File too large"), _l("The file you sent is larger than this site accepts.")),
+    # The roster is the one file the site takes (its own form says 2 MB up to 12 MB).
+    413: (
+        _l("File too large"),
+        _l(
+            "The file you sent is larger than this site accepts. A list of learners may be at "
+            "most 2 MB: save it as CSV rather than as an Excel workbook, or split it."
+        ),
+    ),
     429: (
         _l("Too many attempts"),
         _l("Too many requests in a short time. Please wait a minute and try again."),
@@ -98,4 +105,10 @@ def handle_http_error(error: HTTPException):
         # Unhandled exceptions arrive here wrapped; drop what the request had written.
         db.session.rollback()
     title, message = MESSAGES.get(code, (error.name, error.description))
+    if code == 413 and request.accept_mimetypes.best != "application/json":
+        # Past the app's limit the form never sees the file: the way back to it, at least.
+        page = render_template(
+            "errors/error.html", code=code, title=title, message=message, back=back_to_form()
+        )
+        return page, code
     return render_error(code, title, message)

@@ -228,3 +228,22 @@ def test_users_create_refuses_what_the_admins_form_refuses(app, name, password, 
     assert result.exit_code == 1
     assert f"Error: {message}\n" in result.output
     assert count(app, User) == 0
+
+
+def test_a_roster_past_the_sites_limit_says_the_limit_and_leads_back(app, make_user):
+    """Past the app's 12 MB the form never ran: a bare "larger than this site accepts" page,
+    no limit named and no way back to the form (an Excel workbook chosen by mistake)."""
+    from io import BytesIO
+
+    trainer = make_user(role=Role.TRAINER, locale="en")
+    cohort_id = make_cohort(app, [trainer.id])
+    form = f"http://localhost/cohorts/{cohort_id}/enrol"
+    response = client_for(app, trainer).post(
+        f"/cohorts/{cohort_id}/enrol",
+        data={"roster": (BytesIO(b"x" * (13 * 1024 * 1024)), "list.xlsx")},
+        content_type="multipart/form-data",
+        headers={**EN, "Referer": form},
+    )
+    assert response.status_code == 413
+    assert "A list of learners may be at most 2 MB" in response.text
+    assert f'<a href="{form}">Back to the form</a>' in response.text
