@@ -79,3 +79,27 @@ def test_without_column_names_in_the_first_lines_the_first_is_named_as_missing(a
     context = app.test_request_context(headers={"Accept-Language": "en"})
     with context, pytest.raises(RosterError, match="Line 1 must name the columns"):
         parse_roster("Список\nИван;ivan@example.org;полиция\n".encode())
+
+
+def test_a_cell_with_a_line_break_from_excel_is_no_open_quotation_mark(app):
+    """Excel saves a cell typed with Alt+Enter in quotes, line break and all. Every such row
+    was refused as "runs on to line N: check for a quotation mark that is not closed", and a
+    list with a notes column lost most of its people."""
+    roster = read(
+        app,
+        'ФИО;Email;Профессия;Примечание\r\n'
+        'Кузнецов Иван;ivan@example.org;полиция;"Курс 1;\r\nгруппа 2"\r\n'
+        '"Волкова\r\nМария";maria@example.org;судья;\r\n'
+        '"Сидоров Пётр;petr@example.org;прокурор;\r\n'
+        "Орлова Анна;anna@example.org;судья;\r\n",
+    )
+    assert rows(roster)[:2] == [
+        (2, "Кузнецов Иван", "ivan@example.org", Profession.POLICE, []),
+        (4, "Волкова Мария", "maria@example.org", Profession.JUDGE, []),
+    ]
+    # A quotation mark left open still swallows the lines after it, and says so.
+    [(line, _name, _email, _profession, problems)] = rows(roster)[2:]
+    assert line == 6
+    assert problems[0] == (
+        "This row runs on to line 7: check for a quotation mark that is not closed."
+    )

@@ -97,13 +97,15 @@ def parse_roster(data: bytes) -> Roster:
     reader = csv.reader(io.StringIO("".join(kept[skipped:]), newline=""), delimiter=delimiter)
     rows, start = [], 1 + skipped  # the line a row starts on: a quoted cell may hold line breaks
     try:
-        columns = header_columns(next(reader, []))
+        header = next(reader, [])
+        columns = header_columns(header)
         start = reader.line_num + 1 + skipped
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 rows.append(row_from(start, cells, columns))
-                if reader.line_num + skipped > start:
-                    rows[-1].problems.insert(0, runs_on(reader.line_num + skipped))
+                last = reader.line_num + skipped
+                if last > start and runs_on_past_its_end(cells, columns, len(header), delimiter):
+                    rows[-1].problems.insert(0, runs_on(last))
             start = reader.line_num + 1 + skipped
     except csv.Error:
         # A cell past the csv module's limit (128 KB): a quotation mark never closed.
@@ -128,6 +130,18 @@ def find_header(lines: list[str]) -> tuple[int, str]:
             return index, delimiter
     header = lines[first] if first < len(lines) else ""
     return first, named.group(1) if named else detect_delimiter(header)
+
+
+def runs_on_past_its_end(cells: list[str], columns: dict, width: int, delimiter: str) -> bool:
+    """A row read over several lines is either a cell Excel saved with a line break in it
+    (Alt+Enter: a note, a name on two lines), which is fine, or a quotation mark left open,
+    which swallowed the lines after it into one cell: the row then has another number of
+    cells than the header, or a cell it reads holds whole lines of the file."""
+    if len(cells) != width:
+        return True
+    return any(
+        "\n" in cells[i] and delimiter in cells[i] for i in columns.values() if i < len(cells)
+    )
 
 
 def runs_on(last_line: int):
@@ -199,8 +213,9 @@ def row_from(line: int, cells: list[str], columns: dict[str, int]) -> RosterRow:
         index = columns.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    # With a surname column, the name is its parts in Russian order: Фамилия Имя Отчество.
-    name = " ".join(filter(None, (cell(part) for part in NAME_PARTS)))
+    # With a surname column, the name is its parts in Russian order: Фамилия Имя Отчество;
+    # a line break in a cell (Alt+Enter in Excel) is a space.
+    name = " ".join(" ".join(cell(part) for part in NAME_PARTS).split())
     row = RosterRow(line=line, name=name, email=cell("email"), profession=None, locale=None)
     check_name(row)
     check_email(row)
