@@ -425,3 +425,27 @@ def test_two_syncs_at_once_store_the_module_once(app, module_copy):
     assert sorted(statuses) == ["created", "unchanged"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Module)) == 1
+
+
+def test_links_that_lead_nowhere_are_named(module_copy):
+    """Validate said ok, and a learner clicking found a page of Trainer that does not exist
+    (an address without https://, a link to a lesson's file) or a link with no address."""
+    lesson = module_copy / "lessons" / "01-intro.en.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8")
+        + "\n\nSee [the next lesson](02-at-the-scene.en.md), [the code](www.consultant.ru), "
+        "[a file](ftp://example.org/a) and <a href=\"consultant.ru/doc\">the law</a>; these "
+        "work: [site](https://www.consultant.ru), [mail](mailto:a@example.org), "
+        "[above](#top), [module](/learn/)\n",
+        encoding="utf-8",
+    )
+    messages = [e.message for e in load_module(module_copy).errors]
+    assert messages == [
+        "link 02-at-the-scene.en.md: a link to a file or page of the module does not work; "
+        "name the lesson in words (learners move between lessons with the buttons below each)",
+        "link www.consultant.ru: write the whole address, starting with https:// (without it "
+        "the link leads to a page of Trainer that does not exist)",
+        "link ftp://example.org/a: only http, https and mailto links work; this one is removed",
+        "link consultant.ru/doc: write the whole address, starting with https:// (without it "
+        "the link leads to a page of Trainer that does not exist)",
+    ]

@@ -6,6 +6,7 @@ Runs when a module is synced, never per request: the HTML is stored with the mod
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -119,9 +120,41 @@ def render_markdown(
         return f"![{match.group(1)}]({urls.get(match.group(2)) or match.group(2)}"
 
     text = IMAGE.sub(image, CITATION.sub(cite, source))
-    html = sanitize(_PARSERS[lang].render(text))
+    rendered = _PARSERS[lang].render(text)
+    problems += link_problems(rendered)
+    html = sanitize(rendered)
     words = len(re.findall(r"\w+", nh3.clean(html, tags=set())))
     return Rendered(html, words, problems, images, citations)
+
+
+LINK = re.compile(r"<a\s[^>]*?href=\"([^\"]*)\"", re.IGNORECASE)
+WORKING_LINK = re.compile(r"^(https?://|mailto:|#|/)", re.IGNORECASE)  # / : a page of the site
+SCRIPT_LINK = re.compile(r"^\s*(javascript|vbscript|data):", re.IGNORECASE)
+
+
+def link_problems(html: str) -> list[str]:
+    """Links that lead nowhere for a learner: an address without https:// is read as a page of
+    Trainer (`www.consultant.ru` went to /learn/.../lessons/www.consultant.ru, not found), a
+    module's file has no address, and other schemes are removed by the sanitizer."""
+    problems = []
+    for href in dict.fromkeys(unescape(h) for h in LINK.findall(html)):
+        if WORKING_LINK.match(href) or SCRIPT_LINK.match(href):  # script links: reported
+            continue
+        if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.IGNORECASE):
+            problems.append(
+                f"link {href}: only http, https and mailto links work; this one is removed"
+            )
+        elif re.match(r"^(www\.|[\w-]+\.(ru|рф|org|com|net|gov|int|eu|info)\b)", href):
+            problems.append(
+                f"link {href}: write the whole address, starting with https:// (without it the "
+                "link leads to a page of Trainer that does not exist)"
+            )
+        else:
+            problems.append(
+                f"link {href}: a link to a file or page of the module does not work; name the "
+                "lesson in words (learners move between lessons with the buttons below each)"
+            )
+    return problems
 
 
 def sanitize(html: str) -> str:
