@@ -18,13 +18,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, get_timezone, to_user_timezone
+from flask_babel import format_date, get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from trainer import accounts, audit
 from trainer.cohorts import charts, matrix
+from trainer.cohorts.dashboard_cache import body_cache
 from trainer.cohorts.forms import (
     STATUS_LABELS,
     SUMMARY_LABELS,
@@ -51,6 +53,7 @@ from trainer.i18n import localized
 from trainer.learning import cohort_queries as queries
 from trainer.learning import dashboard
 from trainer.learning.content import content_of
+from trainer.learning.dashboard_stamp import dashboard_stamp, still_holds
 from trainer.learning.enrolment import (
     accept_invitation,
 )
@@ -179,14 +182,20 @@ def dashboard_links(cohort_id: int):
 
 def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> dict:
     """The completion chart and the score distribution of one assignment (one query)."""
-    rows = queries.chart_rows(cohort.id, assignment.module_id)
+    completed, instants, best = 0, [], []
+    for done, completed_at, quizzes in queries.chart_rows(cohort.id, assignment.module_id):
+        completed += done
+        if completed_at is not None:
+            instants.append(completed_at)
+        score = dashboard.best_score(quizzes) if quizzes else None
+        if score is not None:
+            best.append(score)
     label = localized(assignment_title(assignment))
-    series = completion_series(cohort, assignment, rows)
-    best = [dashboard.best_score(r.quizzes) for r in rows]
-    quiz_bins = dashboard.score_histogram([score for score in best if score is not None])
+    series = series_of(cohort, assignment, instants)
+    quiz_bins = dashboard.score_histogram(best)
     return {
         "assignment": assignment,
-        "completed": sum(r.status == Status.COMPLETED for r in rows),
+        "completed": completed,
         "members": members,
         "completion_svg": charts.completion_chart(
             series, members, _("Completions over time: %(title)s", title=label), format_date
@@ -201,7 +210,35 @@ def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> di
 @bp.route("/<int:cohort_id>/", endpoint="dashboard")
 @require("cohorts.list")
 def dashboard_page(cohort_id: int):
+    """The cohort's heading and tabs, and the body under them: kept per worker while the
+    cohort's stamp and the body's key are the same (trainer/cohorts/dashboard_cache.py)."""
     cohort = load_cohort(cohort_id)
+    stamp, key = dashboard_stamp(cohort.id), dashboard_key(cohort)
+    cache = body_cache()
+    body = cache.get(cohort.id, stamp, key)
+    if body is None:
+        body = dashboard_body(cohort)
+        # Kept only if nothing changed while it was made: else it may show a later state.
+        if still_holds(stamp, cohort.id):
+            cache.keep(cohort.id, stamp, key, body)
+    return render_template("cohorts/dashboard.html", cohort=cohort, body=body)
+
+
+def dashboard_key(cohort: Cohort) -> tuple:
+    """What the body is made from besides the data the stamp covers: the page's address
+    first (filters, search, sort, page, chart), today, the language, the time zone, the
+    cohort's start date (where the completion chart starts) and the application's root."""
+    return (
+        request.query_string,
+        today(),
+        str(get_locale()),
+        str(get_timezone()),
+        cohort.starts_on,
+        request.script_root,
+    )
+
+
+def dashboard_body(cohort: Cohort) -> Markup:
     filters = read_filters(request.args)
     assignments = queries.cohort_assignments(cohort.id)
     view = dashboard_view(filters, assignments)
@@ -210,8 +247,8 @@ def dashboard_page(cohort_id: int):
     progress = queries.progress_of(cohort.id, [learner.id for learner in learners])
     chosen = next((a for a in assignments if a.id == filters.chart.data), None)
     chosen = chosen or (assignments[0] if assignments else None)
-    return render_template(
-        "cohorts/dashboard.html",
+    body = render_template(
+        "cohorts/_dashboard_body.html",
         cohort=cohort,
         filters=filters,
         view=view,
@@ -233,6 +270,7 @@ def dashboard_page(cohort_id: int):
         # Per column: a failing best quiz score is never shown as the pass mark.
         pass_marks=[assignment_pass_marks(a) for a in assignments],
     )
+    return Markup(body)  # noqa: S704  (a rendered template: escaped where it was made)
 
 
 @bp.route("/<int:cohort_id>/export")
@@ -581,7 +619,12 @@ def assignment(cohort_id: int, assignment_id: int):
 
 
 def completion_series(cohort: Cohort, assignment: Assignment, rows):
-    instants = [r.completed_at for r in rows if r.completed_at is not None]
+    return series_of(cohort, assignment, [r.completed_at for r in rows if r.completed_at])
+
+
+def series_of(cohort: Cohort, assignment: Assignment, instants: list):
+    """Completions by the end of each day, from the cohort's start (else the assignment's)
+    to today in the reader's time zone; `instants` are the completion times."""
     done = dashboard.local_dates(instants, get_timezone())
     end = today()
     start = min([cohort.starts_on or to_user_timezone(assignment.created_at).date(), *done, end])

@@ -61,6 +61,11 @@ class CohortMember(db.Model):
     __table_args__ = (
         UniqueConstraint("cohort_id", "user_id"),
         Index("ix_cohort_members_user_id", "user_id"),
+        # The cohort's members and whether they count, from the index alone: the dashboard's
+        # change stamp reads them on every view (trainer/learning/dashboard_stamp.py).
+        Index(
+            "ix_cohort_members_cohort_standing", "cohort_id", "user_id", "accepted_at", "removed_at"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

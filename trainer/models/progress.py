@@ -73,12 +73,14 @@ class Progress(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "module_id"),
         # Covers the dashboard's join of members to their progress in the assigned modules
-        # (an index-only scan; on SQLite the id is the rowid, in every index already).
+        # (an index-only scan; on SQLite the id is the rowid, in every index already), and
+        # its change stamp's sum of each member's row versions (dashboard_stamp.py).
         Index(
             "ix_progress_user_module_status",
             "user_id",
             "module_id",
             "status",
+            "row_version",
             postgresql_include=["id"],
         ),
     )
