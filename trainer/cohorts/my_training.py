@@ -64,11 +64,13 @@ def assignment_title(assignment) -> dict:
 
 def assigned_training(user_id: int, progress_rows) -> list[AssignedModule]:
     """Every module the learner's cohorts assign, with due dates and progress; one query."""
-    today = to_user_timezone(utcnow()).date()
-    by_module = {p.module_id: p for p in progress_rows}
     # learner_assignments's statement, run on the connection: the session's ORM path for a
     # plain-column statement costs more than the statement.
     rows = db.session.connection().execute(LEARNER_ASSIGNMENTS, {"user_id": user_id}).all()
+    if not rows:  # most learners: no date to convert
+        return []
+    today = to_user_timezone(utcnow()).date()
+    by_module = {p.module_id: p for p in progress_rows}
     return assigned_modules(rows, by_module, today, title_of_row)
 
 
