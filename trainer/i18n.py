@@ -19,14 +19,20 @@ from trainer.policy import can
 LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
 
 
-def select_locale() -> str:
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+# Parsed once: Flask-Babel parses the selector's answer on every request unless it is a Locale.
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
+def select_locale() -> Locale | str:
+    user = current_user._get_current_object() if current_user else None
+    if user is not None and user.is_authenticated and user.locale in LANGUAGES:
+        return LOCALES[user.locale]
     if session.get("locale") in LANGUAGES:
-        return session["locale"]
-    return (
+        return LOCALES[session["locale"]]
+    code = (
         request.accept_languages.best_match(LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+    return LOCALES.get(code, code)
 
 
 def register_jinja(app) -> None:

@@ -6,6 +6,7 @@ import shutil
 import time
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -276,7 +277,9 @@ def test_assignment_form_names_modules_by_title_slug_and_dated_version(
         version_id, stored = version.id, version.created_at
     page = trainer_client.get(f"/cohorts/{cohort_id}/assignments", headers=EN).text
     assert ">Responding to a domestic violence call (example-module)</option>" in page
-    on = f"{stored:%b} {stored.day}, {stored.year}"
+    # The date as the page shows it: in the site's time zone (Moscow's day starts at 21:00 UTC).
+    shown = stored.astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"]))
+    on = f"{shown:%b} {shown.day}, {shown.year}"
     assert f'<option value="{version_id}">example-module, version 1 of {on}</option>' in page
     assert "ru=" not in page and "en=" not in page
     in_russian(trainer_client)
