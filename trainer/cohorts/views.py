@@ -53,7 +53,7 @@ from trainer.i18n import localized
 from trainer.learning import cohort_queries as queries
 from trainer.learning import dashboard
 from trainer.learning.content import content_of
-from trainer.learning.dashboard_stamp import dashboard_stamp, still_holds
+from trainer.learning.dashboard_stamp import commit_mark, dashboard_stamp, still_holds
 from trainer.learning.enrolment import (
     accept_invitation,
 )
@@ -213,13 +213,15 @@ def dashboard_page(cohort_id: int):
     """The cohort's heading and tabs, and the body under them: kept per worker while the
     cohort's stamp and the body's key are the same (trainer/cohorts/dashboard_cache.py)."""
     cohort = load_cohort(cohort_id)
+    mark = commit_mark()
     stamp, key = dashboard_stamp(cohort.id), dashboard_key(cohort)
     cache = body_cache()
     body = cache.get(cohort.id, stamp, key)
     if body is None:
         body = dashboard_body(cohort)
         # Kept only if nothing changed while it was made: else it may show a later state.
-        if still_holds(stamp, cohort.id):
+        settled = mark is not None and commit_mark() == mark
+        if settled or still_holds(stamp, cohort.id):
             cache.keep(cohort.id, stamp, key, body)
     return render_template("cohorts/dashboard.html", cohort=cohort, body=body)
 

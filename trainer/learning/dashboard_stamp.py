@@ -5,21 +5,23 @@ be shown again (trainer.cohorts.dashboard_cache).
 What the dashboard reads, and how a change of it changes the stamp:
 - the current members (accepted, not removed) with what the page shows, sorts, filters and
   searches of them (id, profession, name, email; the search key is made from the name and
-  the email on every write of a user): written out in full, one member after another;
-- their progress in the assigned modules: how many rows and the sum of their row versions.
-  Rows are never deleted, and every write of one bumps its version (the ORM's version
-  counter, and trainer.learning.progress.TOUCH_PROGRESS); a graded quiz attempt, which the
-  "failed a quiz twice" flag reads, is recorded with a write of the learner's progress in
-  that module (trainer.learning.progress.record). With the members and the assignments
-  unchanged, the count and the sum only grow;
+  the email on every write of a user): written out in full, as four lists in one order;
+- their progress rows, in any module: how many, and the sum of their row versions. Rows are
+  never deleted, and every write of one bumps its version (the ORM's version counter, and
+  trainer.learning.progress.TOUCH_PROGRESS); a graded quiz attempt, which the "failed a
+  quiz twice" flag reads, is recorded with a write of the learner's progress in that
+  module (trainer.learning.progress.record). With the members unchanged, the count and the
+  sum only grow. Progress in a module the cohort does not assign makes the body again for
+  nothing; it spares looking up each row's module;
 - the assignments: id, module, pinned version, due date, creation time, and the version
   shown (its id and content hash, which the titles and pass marks come from): in full.
 What the stamp does not hold is part of the cache's key instead: the cohort's start date,
 today's date, the language, the time zone and the page's address.
 
-Fields are separated by U+001F and members by U+001E, control characters that no name or
-email can hold (trainer.inputs refuses them at the edge), so that the text is read back one
-way only. One statement; on SQLite each part is one index range per member.
+Names and emails are separated by U+001E, a control character that none can hold
+(trainer.inputs refuses them at the edge), and the assignments' fields by U+001F, so that
+each list is read back one way only. One statement; on SQLite the members and their
+progress are read from two indexes alone (migration a9c1e3f5b7d9), one range per member.
 """
 
 from typing import NamedTuple
@@ -86,9 +88,7 @@ def _statement(with_progress: bool):
         .where(counting)
         .subquery("members")
     )
-    # Every progress row of the members, in any module: a change outside the assigned ones
-    # makes the body again for nothing, but the rows are read from the index alone (one
-    # range per member, no look-up of each row's module).
+    # Every progress row of the members, in any module (see above), from the index alone.
     progress = (
         select(_joined(func.count(), func.coalesce(func.sum(Progress.row_version), 0)))
         .select_from(CohortMember)
@@ -134,6 +134,18 @@ RECHECK = _statement(with_progress=False)
 
 def dashboard_stamp(cohort_id: int) -> Stamp:
     return Stamp._make(db.session.connection().execute(STAMP, {"cohort_id": cohort_id}).one())
+
+
+def commit_mark():
+    """On SQLite, this request's connection with its PRAGMA data_version, which changes when
+    another connection commits: two equal marks mean nothing was committed in between, so
+    every read between them saw one state. Elsewhere None (then the stamp is read again)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return None
+    # Asked of sqlite3 itself: a number held in process, read in no time, not a query.
+    sqlite = connection.connection.dbapi_connection
+    return sqlite, sqlite.execute("PRAGMA data_version").fetchone()[0]
 
 
 def still_holds(stamp: Stamp, cohort_id: int) -> bool:
