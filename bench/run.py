@@ -420,7 +420,7 @@ def parse_args():
         type=int,
         default=None,
         help="learners with an open quiz attempt (submitted once each) and two scenario runs "
-        "(a choice made once in each); default 300 per second measured",
+        "(a choice made once in each); default 600 per second measured",
     )
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
     parser.add_argument(
@@ -430,7 +430,7 @@ def parse_args():
     parser.add_argument("--write", action="store_true", help="append the table to RESULTS.md")
     parser.add_argument("--label", default="Run")
     args = parser.parse_args()
-    args.pool = args.pool or 300 * args.seconds
+    args.pool = args.pool or 600 * args.seconds
     return args
 
 
