@@ -7,10 +7,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from trainer import create_app
 from trainer.accounts import create_user
@@ -211,6 +212,24 @@ def make_user(app):
         return user
 
     return factory
+
+
+@contextmanager
+def sql_statements(app, with_parameters=False):
+    """The SQL statements sent to `app`'s database meanwhile, in order; with_parameters: as
+    (statement, parameters) pairs."""
+    sent = []
+
+    def record(_connection, _cursor, statement, parameters, *_args):
+        sent.append((statement, parameters) if with_parameters else statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def sign_in(client, user, password=PASSWORD, **extra):

@@ -5,9 +5,9 @@ application changes or deletes a row."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.conftest import EXAMPLE_MODULE, sign_in, sync_example
+from tests.conftest import EXAMPLE_MODULE, sign_in, sql_statements, sync_example
 from tests.quiz_helpers import policy_attempts
 from tests.web.certificates_support import complete_example
 from tests.web.test_cohorts import ROSTER, confirm_payload, make_cohort, upload
@@ -602,18 +602,8 @@ def test_the_log_is_paged_newest_first_in_a_constant_number_of_queries(app, admi
 
 
 def count_queries(app, client, url) -> int:
-    statements = []
-
-    def note(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with sql_statements(app) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     return len(statements)
 
 

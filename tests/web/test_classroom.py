@@ -6,9 +6,9 @@ debrief; bad input is a 4xx, never a 500. The state machine itself: tests/unit/t
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
-from tests.conftest import sign_in, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from tests.web.test_scenarios import add_cohort
 from trainer.extensions import db
 from trainer.models import (
@@ -245,17 +245,8 @@ def test_the_status_poll_is_one_query_and_answers_304_until_the_trial_moves(app,
     code = start(trainer, allow_guests="y")
     guest = client_for(app)
     guest.post(f"/class/{code}/join", data={"name": "Guest", "profession": "police"})
-    statements = []
-    with app.app_context():
-
-        def count(*_args):
-            statements.append(1)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            first = guest.get(f"/class/{code}/status.json")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
+    with sql_statements(app) as statements:
+        first = guest.get(f"/class/{code}/status.json")
     assert len(statements) == 1
     assert first.json == {
         "status": "open",

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.conftest import EXAMPLE_MODULE, sign_in, sync_example
+from tests.conftest import EXAMPLE_MODULE, sign_in, sql_statements, sync_example
 from trainer.extensions import db
 from trainer.learning.demo_cohort import create_demo_cohort
 from trainer.learning.progress import record_quiz_result, record_scenario_result, start
@@ -733,15 +733,8 @@ def sync_five_modules(app, tmp_path):
 
 
 def statements_during(app, client, url):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements(app) as statements:
         response = client.get(url, headers=EN)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return statements, response
 

@@ -9,8 +9,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
+from tests.conftest import sql_statements
 from tests.web.test_cohorts import (  # noqa: F401  (fixtures)
     attention_cohort,
     names,
@@ -216,17 +217,12 @@ def test_the_stamp_reads_indexes_alone_on_sqlite(app, attention_cohort):
     from trainer.learning.dashboard_stamp import dashboard_stamp
 
     cohort_id, _module_id = attention_cohort
-    sent = []
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's plan")
         db.session.execute(text("ANALYZE"))
-        listener = lambda *args: sent.append(args[2:4])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with sql_statements(app, with_parameters=True) as sent:
             dashboard_stamp(cohort_id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         statement, parameters = sent[-1]
         cursor = db.session.connection().connection.cursor()
         plan = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()

@@ -1,9 +1,9 @@
 """Catalogue, module page, lesson player, progress and My training."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import sign_in, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from trainer.extensions import db
 from trainer.models import LearningEvent, Profession, Progress, Role, Status, Verb
 
@@ -70,15 +70,8 @@ def test_reading_a_lesson_again_writes_nothing_and_coming_back_records_the_place
     app, officer, officer_client
 ):
     officer_client.get(f"{BASE}/lessons/intro")
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements(app) as statements:
         assert officer_client.get(f"{BASE}/lessons/intro").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert all(s.lstrip().upper().startswith("SELECT") for s in statements), statements
     officer_client.get(f"{BASE}/lessons/after-the-call")
     assert progress_of(app, officer).last_position == "lesson:after-the-call"
@@ -158,19 +151,11 @@ def test_lesson_page_runs_few_queries_and_renders_no_markdown(app, officer_clien
 
     monkeypatch.setattr("trainer.content.markdown.render_markdown", no_rendering)
     monkeypatch.setattr("trainer.content.validate.render_markdown", no_rendering)
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        for lesson in ("intro", "at-the-scene", "after-the-call", "intro"):
-            statements.clear()
+    for lesson in ("intro", "at-the-scene", "after-the-call", "intro"):
+        with sql_statements(app) as statements:
             assert officer_client.get(f"{BASE}/lessons/{lesson}").status_code == 200
-            counts = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
-            assert counts <= 4, "\n".join(s[:120] for s in statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        counts = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        assert counts <= 4, "\n".join(s[:120] for s in statements)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, officer):

@@ -1,9 +1,9 @@
 """The scenario player over HTTP: runs, resuming, tampered posts, debrief, comparison, class."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.conftest import sign_in, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from tests.unit.test_content_validate import edit_yaml
 from trainer.extensions import db
 from trainer.models import (
@@ -344,15 +344,8 @@ def test_class_view_runs_a_constant_number_of_queries(app, officer, make_user):
         cohort_id = add_cohort(app, trainer, learners)
         client = client_for(app, trainer)
         client.get(f"{BASE}/class", query_string={"cohort": cohort_id})  # warm the caches
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with sql_statements(app) as statements:
             client.get(f"{BASE}/class", query_string={"cohort": cohort_id, "runs": "all"})
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     assert selects_for(2) == selects_for(6)

@@ -5,10 +5,10 @@ only when its content is needed."""
 
 import pytest
 from flask_babel import force_locale, refresh
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tests.conftest import sign_in, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from trainer.extensions import db, limiter
 from trainer.i18n import format_number
 from trainer.learning.content import content_of
@@ -88,14 +88,8 @@ def test_the_limiter_checks_only_routes_with_a_limit(app):
 
 def test_loading_a_module_version_reads_neither_its_content_nor_the_columns_after_it(app):
     sync_example(app)
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            db.session.scalars(select(Module).options(joinedload(Module.latest_version))).all()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with app.app_context(), sql_statements(app) as statements:
+        db.session.scalars(select(Module).options(joinedload(Module.latest_version))).all()
     selected = statements[-1].split("FROM")[0]
     assert "module_versions_1.content_hash" in selected
     assert "module_versions_1.data" not in selected

@@ -6,13 +6,9 @@ other learner's save waits for it meanwhile: nothing is read once the writing ha
 """
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event
-
-from tests.conftest import sign_in, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from tests.quiz_helpers import sync_quiz
-from trainer.extensions import db
 from trainer.models import Profession
 
 QUIZ = "/learn/example-module/quizzes/check"
@@ -20,27 +16,11 @@ SCENARIO = "/learn/example-module/scenarios/call"
 JSON = {"Accept": "application/json"}
 
 
-@contextmanager
-def statements(app):
-    """The first word of each statement sent to the database meanwhile, in order."""
-    sent = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement.split(None, 1)[0].upper())
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def writes_after_reads(sent: list[str]) -> tuple[list[str], list[str]]:
-    """(the statements before the first write, the statements from it on)."""
-    first = next(i for i, kind in enumerate(sent) if kind in ("INSERT", "UPDATE", "DELETE"))
-    return sent[:first], sent[first:]
+    """The first word of each statement: (those before the first write, those from it on)."""
+    kinds = [statement.split(None, 1)[0].upper() for statement in sent]
+    first = next(i for i, kind in enumerate(kinds) if kind in ("INSERT", "UPDATE", "DELETE"))
+    return kinds[:first], kinds[first:]
 
 
 def test_an_autosave_reads_first_and_writes_only_what_changed(app, module_copy, make_user):
@@ -53,7 +33,7 @@ def test_an_autosave_reads_first_and_writes_only_what_changed(app, module_copy, 
     assert client.post(attempt, data=first, headers=JSON).status_code == 200
 
     again = {**first, "revision-arrival-time": "1"}
-    with statements(app) as sent:
+    with sql_statements(app) as sent:
         assert client.post(attempt, data=again, headers=JSON).json["revisions"] == {
             "arrival-time": 1
         }
@@ -62,7 +42,7 @@ def test_an_autosave_reads_first_and_writes_only_what_changed(app, module_copy, 
     assert reads.count("SELECT") <= 3  # the user, the attempt, its answers
 
     changed = {**first, "a.arrival-time": "30", "revision-arrival-time": "1"}
-    with statements(app) as sent:
+    with sql_statements(app) as sent:
         assert client.post(attempt, data=changed, headers=JSON).json["revisions"] == {
             "arrival-time": 2
         }
@@ -76,7 +56,7 @@ def test_a_scenario_choice_reads_in_two_statements_and_writes_three(app, make_us
     run = client.post(f"{SCENARIO}/runs").headers["Location"]
     assert client.post(run, data={"step": 0}).status_code == 303  # past the opening narrative
 
-    with statements(app) as sent:
+    with sql_statements(app) as sent:
         assert client.post(run, data={"step": 1, "choice": "separate"}).status_code == 303
     reads, writes = writes_after_reads(sent)
     assert reads == ["SELECT", "SELECT"]  # the user; the module, the progress and the run
