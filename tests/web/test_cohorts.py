@@ -6,6 +6,7 @@ import shutil
 import time
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -856,6 +857,30 @@ def test_an_unknown_filter_value_shows_everyone(scored_cohort, trainer_client):
         assert "Learners 1–2 of 2 shown" in page, query
     past_the_end = trainer_client.get(f"/cohorts/{cohort_id}/?page=9", headers=EN).text
     assert "No learner matches." in past_the_end and "Back to the first page" in past_the_end
+
+
+def test_no_profession_in_the_address_breaks_the_dashboard_or_its_export(
+    attention_cohort, trainer_client
+):
+    """The profession filter is read from the address by the dashboard and both exports: a
+    value that names no profession shows everyone; one with spaces around a profession is it;
+    control characters are refused with the reason."""
+    cohort_id, _module_id = attention_cohort
+    everyone = ["", " ", "chef", "x" * 10_000, "٣", "²", "Police", "\u00a0"]
+    for value in [*everyone, " judge\u2028"]:
+        query = urlencode({"profession": value})
+        page = trainer_client.get(f"/cohorts/{cohort_id}/?{query}", headers=EN).text
+        export = trainer_client.get(f"/cohorts/{cohort_id}/export?format=csv-comma&{query}")
+        learners = {line.split(",")[0] for line in export.data.decode("utf-8-sig").splitlines()[1:]}
+        if value in everyone:
+            assert "Learners 1–4 of 4 shown" in page, value[:20]
+            assert len(learners) == 4, value[:20]
+        else:
+            assert "Learners 1–1 of 1 shown" in page and learners == {"Глеб Орлов"}
+        assert trainer_client.get(f"/cohorts/{cohort_id}/export.csv?{query}").status_code == 200
+    for path in ("/", "/export", "/export.csv"):
+        refused = trainer_client.get(f"/cohorts/{cohort_id}{path}?profession=police%00", headers=EN)
+        assert refused.status_code == 400 and "control characters" in refused.text
 
 
 def test_trainer_home_links_to_the_cohorts_and_the_essays_to_mark(trainer_client):
