@@ -58,6 +58,34 @@ def test_every_error_is_reported_not_just_the_first(module_copy):
     assert any("01-intro.en.md not found" in m for m in found)
 
 
+def test_fields_written_twice_are_reported_in_the_order_of_the_file(module_copy):
+    """An author fixes the list from the top: the errors come in the file's order, and a
+    mapping written once under an anchor (&name) and used again (*name) is reported once,
+    under the field where it is written."""
+    manifest = module_copy / "module.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace(
+        "  en: Responding to a domestic violence call\n",
+        "  en: Responding to a domestic violence call\n  en: Responding to a call\n",
+    )
+    text = text.replace(
+        "    title:\n      ru: Первые минуты вызова\n      en: The first minutes of a call\n",
+        "    title: &first\n      ru: Первые минуты вызова\n      en: The first minutes\n"
+        "      en: The first minutes of a call\n",
+    )
+    text = text.replace(
+        "    title:\n      ru: На месте происшествия\n      en: At the scene\n",
+        "    title: *first\n",
+    )
+    manifest.write_text(text, encoding="utf-8")
+    twice = [e for e in load_module(module_copy).errors if "written twice" in e.message]
+    lines = text.splitlines()
+    assert [(e.path, lines[e.line - 1].strip()) for e in twice] == [
+        ("title.en", "en: Responding to a call"),
+        ("lessons[0].title.en", "en: The first minutes of a call"),
+    ]
+
+
 def test_dangling_references(module_copy):
     def dangle(d):
         d["completion"]["lessons"] = ["intro", "no-such-lesson"]

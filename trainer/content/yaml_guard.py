@@ -58,18 +58,19 @@ def expanded_size(root) -> int:
     return sizes[id(root)]
 
 
-def scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
-    """(field path, node) of each distinct scalar, keys included; an alias is visited once."""
+def nodes(root, kind: type = yaml.Node) -> Iterator[tuple[list, yaml.Node]]:
+    """(field path, node) of each distinct node of `kind`, in document order, keys included
+    (under their mapping's path); an alias is visited once."""
     seen: set[int] = set()
-    stack: list[tuple[list, object]] = [([], root)]
+    stack: list[tuple[list, yaml.Node]] = [([], root)]
     while stack:
         loc, node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, kind):
             yield loc, node
-        elif isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.MappingNode):
             for key, value in reversed(node.value):
                 stack.append(([*loc, key.value], value))
                 stack.append((loc, key))
@@ -93,7 +94,7 @@ def alias_problem(root) -> str | None:
 def unreadable_scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
     """Scalars the YAML library fails to make a value of, with a Python error rather than a
     YAML one: a date that is no real day, or a tagged value such as `!!int x`."""
-    for loc, node in scalars(root):
+    for loc, node in nodes(root, yaml.ScalarNode):
         try:
             yaml.constructor.SafeConstructor().construct_object(node)
         except (ValueError, AttributeError, KeyError, TypeError):
@@ -103,7 +104,7 @@ def unreadable_scalars(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
 def base_60_numbers(root) -> Iterator[tuple[list, yaml.ScalarNode, int | float]]:
     """Plain scalars YAML 1.1 reads as numbers in base 60: `45:00` is 2700, `22:10` is 1330.
     In a number field the author meant something else; in a text, a time of day."""
-    for loc, node in scalars(root):
+    for loc, node in nodes(root, yaml.ScalarNode):
         if node.tag in (INT_TAG, FLOAT_TAG) and ":" in node.value:
             yield loc, node, yaml.constructor.SafeConstructor().construct_object(node)
 
@@ -111,7 +112,7 @@ def base_60_numbers(root) -> Iterator[tuple[list, yaml.ScalarNode, int | float]]
 def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
     """Scalars holding control characters, or binary data (`!!binary`, which a text field
     would take as the characters of its bytes)."""
-    for loc, node in scalars(root):
+    for loc, node in nodes(root, yaml.ScalarNode):
         if node.tag == BINARY_TAG or CONTROL_CHARACTER.search(node.value):
             yield loc, node
 
@@ -119,7 +120,7 @@ def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
 def repeated_keys(root) -> Iterator[tuple[list, yaml.ScalarNode, int]]:
     """(field path, the later key, the line of the first) for each key written twice in one
     mapping: YAML keeps the last value without a word, so the first is lost unseen."""
-    for loc, node in mappings(root):
+    for loc, node in nodes(root, yaml.MappingNode):
         first: dict[str, int] = {}
         for key, _value in node.value:
             if not isinstance(key, yaml.ScalarNode) or key.value == "<<":
@@ -130,27 +131,11 @@ def repeated_keys(root) -> Iterator[tuple[list, yaml.ScalarNode, int]]:
                 first[key.value] = key.start_mark.line + 1
 
 
-def mappings(root) -> Iterator[tuple[list, yaml.MappingNode]]:
-    """(field path, node) of each distinct mapping, without recursion."""
-    seen: set[int] = set()
-    stack: list[tuple[list, object]] = [([], root)]
-    while stack:
-        loc, node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            yield loc, node
-            stack.extend(([*loc, key.value], value) for key, value in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(([*loc, i], item) for i, item in enumerate(node.value))
-
-
 def comments_after_texts(root, text: str, keys) -> Iterator[tuple[list, yaml.ScalarNode, str]]:
     """(field path, node, comment) of each unquoted text under one of `keys` (ru, en) that a
     comment follows on its line: `en: Call #1 of the night` is the text "Call" to YAML."""
     lines = text.splitlines()
-    for loc, node in scalars(root):
+    for loc, node in nodes(root, yaml.ScalarNode):
         if node.style or not loc or loc[-1] not in keys:  # quoted or block (libyaml: "" is plain)
             continue
         end = node.end_mark
