@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from trainer.extensions import db
+from trainer.inputs import CONTROL_CHARACTER, UnstorableInput
 
 MESSAGES = {
     400: (
@@ -36,28 +37,48 @@ CSRF_MESSAGE = (
     _l("The form has expired"),
     _l("The form was open too long or was sent from elsewhere. Reload the page and send it again."),
 )
+CSRF_TYPED_NOTE = _l(
+    "Nothing was saved. What you wrote is below: copy it before you reload the page, then paste "
+    "it into the form again."
+)
+CONTROL_MESSAGE = (
+    _l("Characters that cannot be accepted"),
+    _l(
+        "What you sent contains control characters (such as a NUL byte) that text cannot hold. "
+        "Remove them and send it again; nothing was saved."
+    ),
+)
+CONTROL_TYPED_NOTE = _l(
+    "What you wrote is below, with those characters removed: copy it, go back to the form and "
+    "paste it in again."
+)
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(UnstorableInput, handle_unstorable_input)
     app.register_error_handler(HTTPException, handle_http_error)
 
 
-def render_error(code: int, title, message):
+def render_error(code: int, title, message, typed_note=None):
+    """The error page (JSON for a JSON client). With `typed_note`, a refused form's page also
+    shows what the user wrote in it (typed_texts) under that note, to copy."""
     if request.accept_mimetypes.best == "application/json":
         return {"error": str(title), "message": str(message)}, code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    typed = typed_texts() if typed_note else ""
+    page = render_template(
+        "errors/error.html", code=code, title=title, message=message,
+        typed=typed, typed_note=typed_note, back=back_to_form() if typed else None,
+    )  # fmt: skip
+    return page, code
 
 
 def handle_csrf_error(error: CSRFError):
-    typed = typed_texts()
-    if typed and request.accept_mimetypes.best != "application/json":
-        page = render_template(
-            "errors/error.html", code=400, title=CSRF_MESSAGE[0], message=CSRF_MESSAGE[1],
-            typed=typed, back=back_to_form(),
-        )  # fmt: skip
-        return page, 400
-    return render_error(400, *CSRF_MESSAGE)
+    return render_error(400, *CSRF_MESSAGE, typed_note=CSRF_TYPED_NOTE)
+
+
+def handle_unstorable_input(error: UnstorableInput):
+    return render_error(400, *CONTROL_MESSAGE, typed_note=CONTROL_TYPED_NOTE)
 
 
 # Never shown back: tokens, the roster's packed file and the password fields (`password`,
@@ -67,17 +88,18 @@ MAX_TYPED = 20_000
 
 
 def typed_texts() -> str:
-    """What the user wrote in the form a failed CSRF check refused (a session that ended while
-    a trainer wrote an essay's comment or a mailing), to copy before reloading: the prose of
-    the form, not its choices or passwords. Only for a form sent from this site: a page of
-    another site must not put its words on ours."""
+    """What the user wrote in a refused form (a session that ended while a trainer wrote an
+    essay's comment or a mailing; a NUL byte pasted into an answer), to copy back: the prose of
+    the form, not its choices or passwords, without control characters. Only for a form sent
+    from this site: a page of another site must not put its words on ours."""
     if request.method != "POST" or not from_this_site():
         return ""
-    texts = [
-        value.strip()
+    shown = (
+        CONTROL_CHARACTER.sub("", value)
         for name, value in request.form.items(multi=True)
-        if name not in UNSHOWN_FIELDS and "password" not in name and is_prose(value)
-    ]
+        if name not in UNSHOWN_FIELDS and "password" not in name
+    )
+    texts = [text.strip() for text in shown if is_prose(text)]
     return "\n\n".join(texts)[:MAX_TYPED]
 
 

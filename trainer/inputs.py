@@ -9,11 +9,8 @@ domain.
 import re
 
 from flask import Flask, abort, request
-from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
-
-from trainer.errors import render_error
 
 # Every id and counter column is an INTEGER: 32 bits on PostgreSQL, which answers a larger
 # number compared with one with an error ("integer out of range"), not with no row.
@@ -24,11 +21,10 @@ ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
 # control characters (category Cc) are exactly U+0000-U+001F and U+007F-U+009F.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-CONTROL_TITLE = _l("Characters that cannot be accepted")
-CONTROL_MESSAGE = _l(
-    "What you sent contains control characters (such as a NUL byte) that text cannot hold. "
-    "Remove them and send it again; nothing was saved."
-)
+
+class UnstorableInput(BadRequest):
+    """Text with control characters, refused before the view runs: nothing is stored. Its page
+    (trainer/errors.py) gives the user back what they wrote, without those characters."""
 
 
 def ascii_int(text: str | None, maximum: int = DB_INT_MAX) -> int | None:
@@ -82,7 +78,7 @@ def refuse_unstorable_input():
         for name, values in found.lists():
             texts += [name, *values]
     if any(has_control_characters(text) for text in texts):
-        return render_error(400, CONTROL_TITLE, CONTROL_MESSAGE)
+        raise UnstorableInput()
     page = request.args.get("page") if request.query_string else None
     if page is not None and ascii_int(page, PAGE_MAX) is None:
         abort(404)
