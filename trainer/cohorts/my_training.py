@@ -1,9 +1,9 @@
 """The learner's modules and assignments for "My training" (trainer.learn.views.my_training)."""
 
-from flask_babel import to_user_timezone
 from sqlalchemy import and_, bindparam, select
 
 from trainer.extensions import db
+from trainer.learn.dates import ReaderDates
 from trainer.learning.certificates import HeldCertificate
 from trainer.learning.cohort_queries import LEARNER_ASSIGNMENTS
 from trainer.learning.content import content_of, content_of_id
@@ -62,14 +62,15 @@ def assignment_title(assignment) -> dict:
     return content_of(version).meta.title
 
 
-def assigned_training(user_id: int, progress_rows) -> list[AssignedModule]:
-    """Every module the learner's cohorts assign, with due dates and progress; one query."""
+def assigned_training(user_id: int, progress_rows, dates: ReaderDates) -> list[AssignedModule]:
+    """Every module the learner's cohorts assign, with due dates and progress (overdue in the
+    reader's time zone); one query."""
     # learner_assignments's statement, run on the connection: the session's ORM path for a
     # plain-column statement costs more than the statement.
     rows = db.session.connection().execute(LEARNER_ASSIGNMENTS, {"user_id": user_id}).all()
     if not rows:  # most learners: no date to convert
         return []
-    today = to_user_timezone(utcnow()).date()
+    today = dates.local(utcnow()).date()
     by_module = {p.module_id: p for p in progress_rows}
     return assigned_modules(rows, by_module, today, title_of_row)
 

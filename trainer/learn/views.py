@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from trainer.cohorts.my_training import assigned_training, held_certificate, learners_training
 from trainer.extensions import db
 from trainer.learn import bp, fragments
+from trainer.learn.dates import ReaderDates
 from trainer.learning import lessons
 from trainer.learning import progress as tracking
 from trainer.learning.certificates import HeldCertificate
@@ -196,8 +197,11 @@ def my_training():
         step = next_step(content.meta, row.state)
         url = step and step_url(content, row.slug, step)
         entries.append((row, content, step, url, held_certificate(row)))
-    assigned = assigned_training(user_id, rows)  # cohort assignments, shown first
-    return render_template("learn/my_training.html", entries=entries, assigned=assigned)
+    dates = ReaderDates()
+    assigned = assigned_training(user_id, rows, dates)  # cohort assignments, shown first
+    return render_template(
+        "learn/my_training.html", entries=entries, assigned=assigned, dates=dates
+    )
 
 
 @bp.route("/<slug>/")
