@@ -2,19 +2,20 @@
 
 A cohort's dashboard reads every member's progress (the counts per status, the sort and the
 filters, the charts): tens of milliseconds for a thousand learners, on every view, although
-a trainer mostly reloads a page whose data has not moved. Here the rendered body (everything
-under the cohort's heading and tabs) is kept under
+a trainer mostly reloads a page whose data has not moved. Here the rendered body (the
+cohort's heading and tabs and everything under them) is kept under
 
 - the cohort's change stamp (trainer.learning.dashboard_stamp), read on every view: any
-  change of a member, their progress or an assignment gives another stamp, and the body is
-  made again from the database;
+  change of a member, their progress, an assignment or a trainer of the cohort gives another
+  stamp, and the body is made again from the database;
 - everything else the body is made from (its key): the page's address (filters, sort, page,
-  chart), today's date, the language and the time zone, the cohort's start date (the
-  completion chart starts there) and the application's root.
+  chart), today's date, the language and the time zone, the cohort's own fields (its
+  heading; the completion chart starts at its start date), whether the reader may change
+  the cohort (the heading's buttons) and the application's root.
 
-The body shows the same to every reader allowed to see the dashboard (the heading and tabs,
-which depend on the reader, are rendered on every view). Bounded: the bodies of the last
-COHORTS cohorts viewed, VARIANTS addresses each; a cohort's new stamp drops its old bodies.
+Readers with the same right to change the cohort see the same body (the site's header, which
+is the reader's own, is rendered on every view). Bounded: the bodies of the last COHORTS
+cohorts viewed, VARIANTS keys each; a cohort's new stamp drops its old bodies.
 """
 
 import threading

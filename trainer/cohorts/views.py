@@ -60,7 +60,7 @@ from trainer.learning.enrolment import (
 from trainer.models import Assignment, Cohort, CohortMember, Profession, Status
 from trainer.models.types import utcnow
 from trainer.models.users import PROFESSION_LABELS, fold_for_search
-from trainer.policy import authorize, require
+from trainer.policy import authorize, can, require
 from trainer.quiz.scores import assignment_pass_marks
 from trainer.submissions import NO_STORE, token_of
 
@@ -210,7 +210,7 @@ def dashboard_charts(cohort: Cohort, assignment: Assignment, members: int) -> di
 @bp.route("/<int:cohort_id>/", endpoint="dashboard")
 @require("cohorts.list")
 def dashboard_page(cohort_id: int):
-    """The cohort's heading and tabs, and the body under them: kept per worker while the
+    """The cohort's heading and tabs and the dashboard under them: kept per worker while the
     cohort's stamp and the body's key are the same (trainer/cohorts/dashboard_cache.py)."""
     cohort = load_cohort(cohort_id)
     mark = commit_mark()
@@ -229,13 +229,15 @@ def dashboard_page(cohort_id: int):
 def dashboard_key(cohort: Cohort) -> tuple:
     """What the body is made from besides the data the stamp covers: the page's address
     first (filters, search, sort, page, chart), today, the language, the time zone, the
-    cohort's start date (where the completion chart starts) and the application's root."""
+    cohort's own fields (its heading; the completion chart starts at its start), whether
+    the reader may change it (the heading's buttons) and the application's root."""
     return (
         request.query_string,
         today(),
         str(get_locale()),
         str(get_timezone()),
-        cohort.starts_on,
+        (cohort.name, cohort.region, cohort.starts_on, cohort.ends_on),
+        can(current_user, "cohorts.change", cohort),
         request.script_root,
     )
 

@@ -14,9 +14,11 @@ What the dashboard reads, and how a change of it changes the stamp:
   sum only grow. Progress in a module the cohort does not assign makes the body again for
   nothing; it spares looking up each row's module;
 - the assignments: id, module, pinned version, due date, creation time, and the version
-  shown (its id and content hash, which the titles and pass marks come from): in full.
-What the stamp does not hold is part of the cache's key instead: the cohort's start date,
-today's date, the language, the time zone and the page's address.
+  shown (its id and content hash, which the titles and pass marks come from): in full;
+- the cohort's trainers (ids and names), which its heading names: in full.
+What the stamp does not hold is part of the cache's key instead: the cohort's own fields,
+today's date, the language, the time zone, the reader's right to change the cohort and the
+page's address.
 
 Names and emails are separated by U+001E, a control character that none can hold
 (trainer.inputs refuses them at the edge), and the assignments' fields by U+001F, so that
@@ -31,7 +33,15 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from trainer.extensions import db
-from trainer.models import Assignment, CohortMember, Module, ModuleVersion, Progress, User
+from trainer.models import (
+    Assignment,
+    CohortMember,
+    Module,
+    ModuleVersion,
+    Progress,
+    User,
+    cohort_trainers,
+)
 
 FIELD, ROW = "\x1f", "\x1e"
 
@@ -43,6 +53,7 @@ class Stamp(NamedTuple):
     emails: str | None  # by ROW
     progress: str | None  # how many progress rows of theirs, and the sum of their versions
     assignments: str | None
+    trainers: str | None
 
 
 class as_text(FunctionElement):
@@ -116,6 +127,12 @@ def _statement(with_progress: bool):
         .join(ModuleVersion, ModuleVersion.id == shown)
         .where(Assignment.cohort_id == cohort_id)
     )
+    trainers = (
+        select(func.aggregate_strings(_joined(User.id, User.name), ROW))
+        .select_from(cohort_trainers)
+        .join(User, User.id == cohort_trainers.c.user_id)
+        .where(cohort_trainers.c.cohort_id == cohort_id)
+    )
     progress_part = progress.scalar_subquery() if with_progress else null()
     return select(
         members.c.ids,
@@ -124,6 +141,7 @@ def _statement(with_progress: bool):
         members.c.emails,
         progress_part,
         assignments.scalar_subquery(),
+        trainers.scalar_subquery(),
     ).select_from(members)
 
 
