@@ -7,9 +7,11 @@ between learners is chosen per request: among prepared variants (a requirement m
 lesson done or not), or put into a placeholder (a form's CSRF token, as in site_header.py)."""
 
 import re
+import secrets
 from dataclasses import dataclass
+from functools import cached_property
 
-from flask import get_template_attribute, render_template, request
+from flask import Response, current_app, g, get_template_attribute, render_template, request
 from markupsafe import Markup, escape
 
 from trainer.i18n import current_lang
@@ -29,8 +31,44 @@ def cached(content: ModuleContent, key: tuple, make):
     return made
 
 
-def rendered(template: str, **context) -> Markup:
-    return Markup(render_template(template, **context))  # noqa: S704  (Jinja escaped it)
+def rendered(template: str, **context) -> "Part":
+    return Part(render_template(template, **context))
+
+
+class Part(Markup):
+    """A part kept for many requests, with its UTF-8 bytes made once, for `splice`."""
+
+    @cached_property
+    def utf8(self) -> bytes:
+        return self.encode()
+
+
+# Encoding a page to UTF-8 is much of what its big kept parts cost it (CPython's encoder takes
+# about 14 instructions a Cyrillic character: 420k for the module page's 30,000). A page answered
+# by `page` has each spliced part's place marked in its text, encoded without them, and gets the
+# parts' bytes, made once, put in. A marker holds a NUL and a token of this process: neither can
+# come from a form (trainer/inputs.py refuses control characters) or a module.
+MARKER = "\x00" + secrets.token_hex(8)
+MARKED = re.compile(re.escape(MARKER.encode()) + rb"(\d+)\x00")
+
+
+def splice(part: Markup | bytes) -> Markup:
+    """On a page answered by `page`, the marker of the part (a kept Part's bytes are encoded
+    once, other text each time); elsewhere the part itself."""
+    spliced = g.get("spliced")
+    if spliced is None:
+        return part if isinstance(part, Markup) else Markup(part.decode())  # noqa: S704
+    if not isinstance(part, bytes):
+        part = part.utf8 if isinstance(part, Part) else part.encode()
+    spliced.append(part)
+    return Markup(f"{MARKER}{len(spliced) - 1}\x00")  # noqa: S704  (no text of anyone's)
+
+
+def page(template: str, **context) -> Response:
+    """render_template's page, its spliced parts put in as bytes."""
+    g.spliced = spliced = []
+    body = render_template(template, **context).encode()
+    return current_app.response_class(MARKED.sub(lambda found: spliced[int(found[1])], body))
 
 
 @dataclass(frozen=True)
@@ -39,17 +77,17 @@ class ModuleParts:
     requirements, each rendered unmet and met, and the outline's entries, each lesson's rendered
     with no badge, "Opened" and "Done" (the learner's progress picks one per request)."""
 
-    head: Markup
-    requirements: list[tuple[Requirement, tuple[Markup, Markup]]]  # (unmet, met)
-    outline: list[tuple[str | None, dict[str | None, Markup]]]  # lesson id or None, by badge
+    head: Part
+    requirements: list[tuple[Requirement, tuple[Part, Part]]]  # (unmet, met)
+    outline: list[tuple[str | None, dict[str | None, Part]]]  # lesson id or None, by badge
 
-    def checklist(self, state: dict) -> Markup:
-        return Markup("").join(items[r.met(state)] for r, items in self.requirements)
+    def checklist(self, state: dict) -> bytes:
+        return b"".join(items[r.met(state)].utf8 for r, items in self.requirements)
 
-    def contents(self, state: dict) -> Markup:
+    def contents(self, state: dict) -> bytes:
         done, viewed = state.get("lessons", []), state.get("viewed", [])
-        return Markup("").join(
-            items[badge(lesson_id, done, viewed)] for lesson_id, items in self.outline
+        return b"".join(
+            items[badge(lesson_id, done, viewed)].utf8 for lesson_id, items in self.outline
         )
 
 
@@ -77,7 +115,7 @@ def _module_parts(content: ModuleContent, slug: str) -> ModuleParts:
         (
             lesson.id,
             {
-                shown: outline_item("lesson", lesson.id, lesson_link(slug, lesson), shown)
+                shown: Part(outline_item("lesson", lesson.id, lesson_link(slug, lesson), shown))
                 for shown in (None, "opened", "done")
             },
         )
@@ -85,13 +123,19 @@ def _module_parts(content: ModuleContent, slug: str) -> ModuleParts:
     ]
     for kind, parts in (("quiz", content.quizzes), ("scenario", content.scenarios)):
         outline += [
-            (None, {None: outline_item(kind, ident, part_link(slug, kind, ident, p), None)})
+            (None, {None: Part(outline_item(kind, ident, part_link(slug, kind, ident, p), None))})
             for ident, p in parts.items()
         ]
     return ModuleParts(
-        head=get_template_attribute(macros, "head")(content),
+        head=Part(get_template_attribute(macros, "head")(content)),
         requirements=[
-            (r, (requirement_item(content, r, False), requirement_item(content, r, True)))
+            (
+                r,
+                (
+                    Part(requirement_item(content, r, False)),
+                    Part(requirement_item(content, r, True)),
+                ),
+            )
             for r in requirements(content.meta)
         ],
         outline=outline,
@@ -240,4 +284,5 @@ def register(app) -> None:
         module_progress=module_progress,
         restart_form=restart_form,
         certificate_panel=certificate_panel,
+        splice=splice,
     )

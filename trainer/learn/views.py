@@ -216,7 +216,7 @@ def module(slug: str):
     state = progress.state if progress else {}
     step = next_step(content.meta, state)
     starting = first.pinned_id or first.latest_id
-    return render_template(
+    return fragments.page(
         "learn/module.html",
         slug=slug,
         content=content,
