@@ -15,6 +15,7 @@ from flask import Response, current_app, g, get_template_attribute, render_templ
 from markupsafe import Markup, escape
 
 from trainer.i18n import current_lang
+from trainer.learn.dates import ReaderDates
 from trainer.learn.sections import paired_sections
 from trainer.learning.completion import Requirement, requirements
 from trainer.learning.content import ModuleContent
@@ -185,11 +186,37 @@ def catalogue_card(content: ModuleContent, slug: str, status: str | None, percen
     return macro_of(content, "learn/_cards.html", "catalogue_card", slug, status, percent)
 
 
-def training_card_head(content: ModuleContent, slug: str, progress: Progress) -> Markup:
-    """The top of a module's card in "My training": its title, status and progress bar."""
-    return macro_of(
-        content, "learn/_cards.html", "training_card_head", slug, progress.status, progress.percent
+# Stand-ins for what differs between learners on a "My training" card of the same module
+# version, status, percentage and next step: its dates and its certificate's panel.
+COMPLETED = Markup("\x00completed\x00")
+PANEL = Markup("\x00panel\x00")
+UPDATED = Markup("\x00updated\x00")
+
+
+def training_card(
+    content: ModuleContent, row, step_url: str | None, certificate, dates: ReaderDates
+) -> Markup:
+    """A module's card in "My training" for a row of learners_training: rendered once per
+    version, language, status, percentage, next step and whether a certificate is held; the
+    learner's dates and certificate panel put in."""
+    card = macro_of(
+        content,
+        "learn/_cards.html",
+        "training_card",
+        row.slug,
+        row.status,
+        row.percent,
+        step_url,
+        COMPLETED,
+        certificate and PANEL,
+        UPDATED,
     )
+    card = card.replace(UPDATED, escape(dates.datetime(row.updated_at, "short")))
+    if COMPLETED in card:
+        card = card.replace(COMPLETED, escape(dates.date(row.completed_at, "long")))
+    if certificate:
+        card = card.replace(PANEL, certificate_panel(certificate))
+    return card
 
 
 def module_progress(
@@ -280,7 +307,6 @@ def register(app) -> None:
         references_html=references,
         glossary_html=glossary,
         module_parts=module_parts,
-        training_card_head=training_card_head,
         module_progress=module_progress,
         restart_form=restart_form,
         certificate_panel=certificate_panel,

@@ -191,17 +191,15 @@ def catalogue():
 def my_training():
     user_id = current_user.id
     rows = learners_training(user_id)
-    entries = []
+    dates = ReaderDates()
+    cards = []
     for row in rows:
         content = content_of_id(row.version_id, row.content_hash)
         step = next_step(content.meta, row.state)
         url = step and step_url(content, row.slug, step)
-        entries.append((row, content, step, url, held_certificate(row)))
-    dates = ReaderDates()
+        cards.append(fragments.training_card(content, row, url, held_certificate(row), dates))
     assigned = assigned_training(user_id, rows, dates)  # cohort assignments, shown first
-    return render_template(
-        "learn/my_training.html", entries=entries, assigned=assigned, dates=dates
-    )
+    return render_template("learn/my_training.html", cards=cards, assigned=assigned, dates=dates)
 
 
 @bp.route("/<slug>/")
