@@ -1,6 +1,6 @@
 """The learner's modules and assignments for "My training" (trainer.learn.views.my_training)."""
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, exists, select
 
 from trainer.extensions import db
 from trainer.learn.dates import ReaderDates
@@ -8,13 +8,21 @@ from trainer.learning.certificates import HeldCertificate
 from trainer.learning.cohort_queries import LEARNER_ASSIGNMENTS
 from trainer.learning.content import content_of, content_of_id
 from trainer.learning.dashboard import AssignedModule, assigned_modules
-from trainer.models import Certificate, Module, ModuleVersion, Progress
+from trainer.models import Assignment, Certificate, CohortMember, Module, ModuleVersion, Progress
 from trainer.models.types import utcnow
 
 _progress, _modules = Progress.__table__, Module.__table__
 _versions, _certificates = ModuleVersion.__table__, Certificate.__table__
+# Whether a cohort the learner counts in assigns anything (LEARNER_ASSIGNMENTS's rows need one):
+# asked with the learner's modules, it spares a learner with none the assignments' query.
+ASSIGNED = exists().where(
+    CohortMember.user_id == _progress.c.user_id,
+    CohortMember.counts(),
+    Assignment.cohort_id == CohortMember.cohort_id,
+)
 # Built once, as plain columns: every module the learner started, last active first, with its
-# slug, the version they work on and the certificate of that version, if any (one per version).
+# slug, the version they work on and the certificate of that version, if any (one per version),
+# and ASSIGNED.
 LEARNERS_TRAINING = (
     select(
         _progress.c.module_id,
@@ -29,6 +37,7 @@ LEARNERS_TRAINING = (
         _certificates.c.id.label("certificate_id"),
         _certificates.c.completed_on,
         _certificates.c.revoked_at,
+        ASSIGNED.label("assigned"),
     )
     .join(_modules, _modules.c.id == _progress.c.module_id)
     .join(_versions, _versions.c.id == _progress.c.module_version_id)
@@ -46,7 +55,8 @@ LEARNERS_TRAINING = (
 
 def learners_training(user_id: int) -> list:
     """The rows of LEARNERS_TRAINING (module_id, status, percent, state, completed_at,
-    updated_at, slug, version_id, content_hash, certificate_id, completed_on, revoked_at)."""
+    updated_at, slug, version_id, content_hash, certificate_id, completed_on, revoked_at,
+    assigned)."""
     return db.session.connection().execute(LEARNERS_TRAINING, {"user_id": user_id}).all()
 
 
@@ -64,7 +74,10 @@ def assignment_title(assignment) -> dict:
 
 def assigned_training(user_id: int, progress_rows, dates: ReaderDates) -> list[AssignedModule]:
     """Every module the learner's cohorts assign, with due dates and progress (overdue in the
-    reader's time zone); one query."""
+    reader's time zone); one query, none when the rows of learners_training say there is
+    nothing assigned."""
+    if progress_rows and not progress_rows[0].assigned:
+        return []
     # learner_assignments's statement, run on the connection: the session's ORM path for a
     # plain-column statement costs more than the statement.
     rows = db.session.connection().execute(LEARNER_ASSIGNMENTS, {"user_id": user_id}).all()
