@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import event
 
-from trainer import cli, errors, inputs, mail, security, serving, site_header
+from trainer import cli, errors, inputs, layout, mail, security, serving, site_header
 from trainer.config import build_config
 from trainer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from trainer.i18n import register_jinja, select_locale
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     register_jinja(app)
     site_header.register(app)
+    layout.register(app)
     return app
 
 

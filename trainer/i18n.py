@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from babel import Locale
-from flask import current_app, g, request, session
+from flask import current_app, g, has_app_context, request, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -24,7 +24,7 @@ LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def select_locale() -> Locale | str:
-    user = current_user._get_current_object() if current_user else None
+    user = current_user._get_current_object()  # None outside a request
     if user is not None and user.is_authenticated and user.locale in LANGUAGES:
         return LOCALES[user.locale]
     if session.get("locale") in LANGUAGES:
@@ -65,7 +65,7 @@ def _request_i18n() -> tuple:
     """(locale, its code, translations), looked up once per request and kept beside Flask-Babel's
     own cache; valid while that cache holds the same locale object, so refresh() and
     force_locale() (a mail in the recipient's language) are followed."""
-    ctx = getattr(g, "_flask_babel", None) if g else None
+    ctx = getattr(g, "_flask_babel", None) if has_app_context() else None
     cached = getattr(ctx, "trainer_i18n", None)
     if cached is not None and cached[0] is getattr(ctx, "babel_locale", None):
         return cached

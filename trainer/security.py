@@ -49,7 +49,9 @@ def register(app: Flask) -> None:
         present = {name.lower(): value for name, value in response.headers}
         response.headers.extend([item for item in defaults if item[0].lower() not in present])
         cache_control = present.get("cache-control")
-        if current_user.is_authenticated and not has_cache_policy(cache_control):
+        # The policy first: asking for current_user costs a look-up, and loads the user for a
+        # static file.
+        if not has_cache_policy(cache_control) and current_user.is_authenticated:
             # A signed-in page or export is for that person only: no cache keeps a copy.
             if cache_control is None:  # most pages: the header written, not parsed and rebuilt
                 response.headers.add("Cache-Control", "no-store")

@@ -63,16 +63,18 @@ def section_of(endpoint: str | None) -> str | None:
 
 
 def site_header() -> Markup:
-    signed_in = bool(current_user.is_authenticated)
-    allowed = tuple(signed_in and can(current_user, action) for action in MENU_ACTIONS)
-    key = (current_lang(), request.endpoint, request.script_root, signed_in, allowed)
+    user = current_user._get_current_object()  # one look-up, not one per menu entry
+    signed_in = bool(user.is_authenticated)
+    allowed = tuple(signed_in and can(user, action) for action in MENU_ACTIONS)
+    endpoint = request.endpoint
+    key = (current_lang(), endpoint, request.script_root, signed_in, allowed)
     rendered = current_app.extensions.setdefault("site_header", {})
     html = rendered.get(key)
     if html is None:
         html = render_template(
             "_site_header.html",
             signed_in=signed_in,
-            section=section_of(request.endpoint),  # the key holds the endpoint: one output
+            section=section_of(endpoint),  # the key holds the endpoint: one output
             allowed=dict(zip(MENU_ACTIONS, allowed, strict=True)),
             csrf=CSRF,
             next=NEXT,
@@ -90,8 +92,9 @@ def csrf_token() -> str:
     """The request's CSRF token, as Flask-WTF's generate_csrf makes it, but signed once a minute
     per session secret and worker rather than on every page (signing was a twentieth of a
     page). Any token of the session passes: they all sign the same secret."""
-    if "csrf_token" in g:
-        return g.csrf_token
+    token = g.get("csrf_token")  # this request's, if it asked already
+    if token is not None:
+        return token
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     raw = session.get("csrf_token")
     reused = current_app.extensions.setdefault("csrf_tokens", {})

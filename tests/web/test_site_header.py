@@ -187,3 +187,29 @@ def test_every_section_names_an_entry_of_the_menu(app):
     assert entries <= endpoints
     assert set(SECTION_OF_ENDPOINT) <= endpoints
     assert section_of(None) is None and section_of("main.index") is None
+
+
+def test_the_page_frame_is_in_each_requests_language(app):
+    """base.html's frame (head, skip link, footer) is rendered once per language and reused."""
+    visitor = app.test_client()
+    for _ in range(2):  # the second pass is served from the kept parts
+        russian = visitor.get("/verify").text
+        english = visitor.get("/verify", headers={"Accept-Language": "en"}).text
+        assert russian.startswith('<!doctype html>\n<html lang="ru">')
+        assert english.startswith('<!doctype html>\n<html lang="en">')
+        assert "Перейти к основному содержанию" in russian and "Skip to main" not in russian
+        assert "Skip to main content" in english and "Перейти" not in english
+        assert "обучение сотрудников полиции и судей" in russian
+        assert "for police officers and judges" in english
+        assert re.search(r"<title>[^<]+ · Тренажёр</title>", russian)
+        assert russian.rstrip().endswith("</body>\n</html>")
+
+
+def test_a_rate_limited_page_still_counts_and_says_so_and_others_do_not(make_app):
+    app = make_app(VERIFY_RATE_LIMIT="2 per minute")
+    visitor = app.test_client()
+    limited = [visitor.get("/verify/NOSUCHCODE") for _ in range(3)]
+    assert [r.status_code for r in limited[:2]] == [200, 200] and limited[2].status_code == 429
+    assert limited[0].headers["X-RateLimit-Limit"] == "2"
+    assert limited[1].headers["X-RateLimit-Remaining"] == "0"
+    assert "X-RateLimit-Limit" not in visitor.get("/").headers
