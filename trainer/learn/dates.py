@@ -3,7 +3,8 @@ format_datetime filters write them, for a third of the cost (counted with callgr
 instructions a format_datetime, 72k here). The filters look the zone and the locale up again for
 every date (23k each) and convert the zone twice; a page's ReaderDates looks them up once. A
 day's text is made once per language and format (the rows of a page, and most pages, share a
-few days); a time of day is written from its pattern each time."""
+few days), a format's patterns once per language; a time of day is written from its pattern
+each time."""
 
 from datetime import UTC, date, datetime
 
@@ -13,6 +14,7 @@ from flask_babel import get_locale, get_timezone
 NAMED = ("short", "medium", "long", "full")
 
 _days: dict[tuple, str] = {}
+_patterns: dict[tuple, tuple] = {}
 DAYS_KEPT = 10_000  # past this many texts (years of days), start again
 
 
@@ -39,15 +41,10 @@ class ReaderDates:
         moment, locale = self.local(value), self.locale
         if format not in NAMED:
             return dates.format_datetime(moment, format, locale=locale)
+        both, time = _patterns.get((locale, format)) or patterns(locale, format)
         day = moment.date()
-        pattern = dates.get_time_format(format, locale)
-        time = pattern.apply(moment.timetz(), locale, reference_date=day)
-        return (
-            dates.get_datetime_format(format, locale)
-            .replace("'", "")
-            .replace("{0}", time)
-            .replace("{1}", self.day(day, format))
-        )
+        time_text = time.apply(moment.timetz(), locale, reference_date=day)
+        return both.replace("{0}", time_text).replace("{1}", self.day(day, format))
 
     def day(self, day: date, format: str) -> str:
         key = (self.locale, format, day)
@@ -57,3 +54,10 @@ class ReaderDates:
                 _days.clear()
             text = _days[key] = dates.format_date(day, format, locale=self.locale)
         return text
+
+
+def patterns(locale, format: str) -> tuple:
+    """A named format's pattern for date and time together, as Babel uses it, and its time's."""
+    both = dates.get_datetime_format(format, locale).replace("'", "")
+    made = _patterns[locale, format] = (both, dates.get_time_format(format, locale))
+    return made

@@ -291,7 +291,6 @@ _LINKS: dict[tuple[str, str], Markup] = {}
 def certificate_panel(certificate) -> Markup:
     """A held certificate's panel: its download links, or the notice that it was revoked
     (rendered each time: it shows a date in the learner's time zone)."""
-    downloads = get_template_attribute("certificates/_macros.html", "downloads")
     if certificate.revoked:
         return downloads(certificate)
     key = (current_lang(), request.script_root)
@@ -300,6 +299,10 @@ def certificate_panel(certificate) -> Markup:
         links = _LINKS[key] = downloads(_StandIn())
     filled = links.replace(str(LINKS_ID), str(certificate.id))
     return Markup(filled.replace(LINKS_SERIAL, escape(certificate.serial)))  # noqa: S704
+
+
+def downloads(certificate) -> Markup:
+    return get_template_attribute("certificates/_macros.html", "downloads")(certificate)
 
 
 def register(app) -> None:
