@@ -100,3 +100,16 @@ def test_a_reader_who_may_not_change_the_cohort_gets_no_edit_button(
     assert "Edit cohort" not in heading(as_trainer)
     assert "Activation links" not in heading(as_trainer)
     assert names(as_trainer) == names(as_admin)
+
+
+def test_a_cohort_that_is_not_there_is_404_and_anothers_is_403(
+    app, make_user, attention_cohort, trainer_client
+):
+    cohort_id, _module_id = attention_cohort
+    assert trainer_client.get("/cohorts/999999/").status_code == 404
+    other = make_user(role=Role.TRAINER, email="pavel@example.org", name="Павел", locale="en")
+    other_client = app.test_client()
+    sign_in(other_client, other)
+    assert other_client.get(f"/cohorts/{cohort_id}/").status_code == 403
+    assert other_client.get("/cohorts/999999/").status_code == 404
+    assert "<h1>" in warm(app, trainer_client, cohort_id)  # its own trainer still sees it

@@ -6,12 +6,11 @@ a trainer mostly reloads a page whose data has not moved. Here the rendered body
 cohort's heading and tabs and everything under them) is kept under
 
 - the cohort's change stamp (trainer.learning.dashboard_stamp), read on every view: any
-  change of a member, their progress, an assignment or a trainer of the cohort gives another
-  stamp, and the body is made again from the database;
+  change of a member, their progress, an assignment, the cohort's heading (its name, region,
+  dates, trainers) gives another stamp, and the body is made again from the database;
 - everything else the body is made from (its key): the page's address (filters, sort, page,
-  chart), today's date, the language and the time zone, the cohort's own fields (its
-  heading; the completion chart starts at its start date), whether the reader may change
-  the cohort (the heading's buttons) and the application's root.
+  chart), today's date, the language and the time zone, whether the reader may change the
+  cohort (the heading's buttons) and the application's root.
 
 Readers with the same right to change the cohort see the same body (the site's header, which
 is the reader's own, is rendered on every view). Bounded: the bodies of the last COHORTS

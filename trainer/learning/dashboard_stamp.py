@@ -15,10 +15,10 @@ What the dashboard reads, and how a change of it changes the stamp:
   nothing; it spares looking up each row's module;
 - the assignments: id, module, pinned version, due date, creation time, and the version
   shown (its id and content hash, which the titles and pass marks come from): in full;
-- the cohort's trainers (ids and names), which its heading names: in full.
-What the stamp does not hold is part of the cache's key instead: the cohort's own fields,
-today's date, the language, the time zone, the reader's right to change the cohort and the
-page's address.
+- the cohort's heading: its name, region and dates, and its trainers (ids and names): in
+  full.
+What the stamp does not hold is part of the cache's key instead: today's date, the language,
+the time zone, the reader's right to change the cohort and the page's address.
 
 Names and emails are separated by U+001E, a control character that none can hold
 (trainer.inputs refuses them at the edge), and the assignments' fields by U+001F, so that
@@ -35,6 +35,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from trainer.extensions import db
 from trainer.models import (
     Assignment,
+    Cohort,
     CohortMember,
     Module,
     ModuleVersion,
@@ -53,6 +54,7 @@ class Stamp(NamedTuple):
     emails: str | None  # by ROW
     progress: str | None  # how many progress rows of theirs, and the sum of their versions
     assignments: str | None
+    cohort: str | None  # its name, region, start and end dates
     trainers: str | None
 
 
@@ -127,6 +129,10 @@ def _statement(with_progress: bool):
         .join(ModuleVersion, ModuleVersion.id == shown)
         .where(Assignment.cohort_id == cohort_id)
     )
+    optional = (Cohort.region, Cohort.starts_on, Cohort.ends_on)
+    cohort = select(
+        _joined(Cohort.name, *(func.coalesce(cast(column, String), "") for column in optional))
+    ).where(Cohort.id == cohort_id)
     trainers = (
         select(func.aggregate_strings(_joined(User.id, User.name), ROW))
         .select_from(cohort_trainers)
@@ -141,6 +147,7 @@ def _statement(with_progress: bool):
         members.c.emails,
         progress_part,
         assignments.scalar_subquery(),
+        cohort.scalar_subquery(),
         trainers.scalar_subquery(),
     ).select_from(members)
 
