@@ -4,8 +4,9 @@ certificate. Assignments show for a learner whose cohort assigns, and only while
 it (learners_training asks whether anything is assigned before the assignments are read)."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import force_locale, format_date
 from sqlalchemy import select, update
 
 from tests.conftest import sign_in, sync_example
@@ -73,3 +74,29 @@ def test_assignments_show_while_the_learner_counts_in_the_cohort(app, make_user)
         assert db.session.scalar(select(Progress.id).where(Progress.user_id == learner.id))
     page = main(client.get("/learn/my").text)
     assert "Assigned to you" not in page and "Responding to a domestic violence call" in page
+
+
+def test_shared_assigned_cards_show_each_learners_cohort_and_due_date(app, make_user):
+    sync_example(app)
+    first, second = (make_user(profession=Profession.POLICE, locale="ru") for _ in range(2))
+    today = date.today()
+    cohorts = [make_cohort(app, member_ids=[first.id], name="Тверь <весна>")]
+    cohorts.append(make_cohort(app, member_ids=[second.id], name="Омск & осень"))
+    assign(app, cohorts[0], "example-module", due_on=today - timedelta(days=2))
+    assign(app, cohorts[1], "example-module", due_on=today + timedelta(days=30))
+    pages = []
+    for user in (first, second):
+        client = app.test_client()
+        sign_in(client, user)
+        pages.append(main(client.get("/learn/my").text))
+    assert "Тверь &lt;весна&gt;" in pages[0] and "Омск" not in pages[0]
+    assert "Омск &amp; осень" in pages[1] and "Тверь" not in pages[1]
+    assert "Просрочено" in pages[0] and "Просрочено" not in pages[1]
+    assert 'class="card overdue"' in pages[0] and "overdue" not in pages[1]
+    with app.test_request_context("/"), force_locale("ru"):
+        dues = [
+            format_date(today - timedelta(days=2), "long"),
+            format_date(today + timedelta(days=30), "long"),
+        ]
+    assert f"Срок: {dues[0]}" in pages[0] and f"Срок: {dues[1]}" in pages[1]
+    assert dues[1] not in pages[0] and "\x00" not in "".join(pages)

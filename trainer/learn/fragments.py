@@ -14,7 +14,7 @@ from functools import cached_property
 from flask import Response, current_app, g, get_template_attribute, render_template, request
 from markupsafe import Markup, escape
 
-from trainer.i18n import current_lang
+from trainer.i18n import current_lang, localized
 from trainer.learn.dates import ReaderDates
 from trainer.learn.sections import paired_sections
 from trainer.learning.completion import Requirement, requirements
@@ -178,6 +178,36 @@ def with_csrf(html: Markup) -> Markup:
     if CSRF not in html:
         return html
     return html.replace(CSRF, escape(csrf_token()))
+
+
+# Stand-ins for what differs between cards of "Assigned to you" of the same module and state:
+# the cohort's name and the due date. The cards are kept per process (no version to keep them
+# on: the key holds the module's title), up to ASSIGNED_KEPT.
+COHORT = Markup("\x00cohort\x00")
+DUE = Markup("\x00due\x00")
+ASSIGNED_KEPT = 10_000
+_assigned: dict[tuple, Markup] = {}
+
+
+def assigned_card(item, dates: ReaderDates) -> Markup:
+    """A card of "Assigned to you" for an AssignedModule: rendered once per language, script
+    root, module slug and title, status, percentage, whether it is overdue and whether it is due
+    at all; the cohort's name and the due date put in."""
+    title = localized(item.title)
+    due = item.due_on is not None
+    key = (current_lang(), request.script_root, item.slug, title, item.status, item.percent)
+    key += (item.overdue, due)
+    card = _assigned.get(key)
+    if card is None:
+        if len(_assigned) >= ASSIGNED_KEPT:
+            _assigned.clear()
+        macro = get_template_attribute("learn/_cards.html", "assigned_card")
+        args = (item.slug, title, item.status, item.percent, item.overdue, COHORT, due and DUE)
+        card = _assigned[key] = macro(*args)
+    card = card.replace(COHORT, escape(item.cohort))
+    if due:
+        card = card.replace(DUE, escape(dates.date(item.due_on, "long")))
+    return card
 
 
 def catalogue_card(content: ModuleContent, slug: str, status: str | None, percent: int) -> Markup:

@@ -198,8 +198,9 @@ def my_training():
         step = next_step(content.meta, row.state)
         url = step and step_url(content, row.slug, step)
         cards.append(fragments.training_card(content, row, url, held_certificate(row), dates))
-    assigned = assigned_training(user_id, rows, dates)  # cohort assignments, shown first
-    return render_template("learn/my_training.html", cards=cards, assigned=assigned, dates=dates)
+    # Cohort assignments, shown first.
+    assigned = [fragments.assigned_card(a, dates) for a in assigned_training(user_id, rows, dates)]
+    return render_template("learn/my_training.html", cards=cards, assigned=assigned)
 
 
 @bp.route("/<slug>/")
