@@ -69,17 +69,19 @@ class DatabaseIntConverter(IntegerConverter):
 
 
 def refuse_unstorable_input():
-    texts = [request.path]
+    req = request._get_current_object()  # one look-up: this runs on every request
+    texts = [req.path]
     # Only what the request has: parsing an empty query or a body-less form still costs.
-    fields = [request.args] if request.query_string else []
-    if request.want_form_data_parsed:
-        fields.append(request.form)
+    query = bool(req.query_string)
+    fields = [req.args] if query else []
+    if req.want_form_data_parsed:
+        fields.append(req.form)
     for found in fields:
         for name, values in found.lists():
             texts += [name, *values]
     if any(has_control_characters(text) for text in texts):
         raise UnstorableInput()
-    page = request.args.get("page") if request.query_string else None
+    page = req.args.get("page") if query else None
     if page is not None and ascii_int(page, PAGE_MAX) is None:
         abort(404)
     return None
