@@ -81,6 +81,11 @@ class ModuleParts:
     head: Part
     requirements: list[tuple[Requirement, tuple[Part, Part]]]  # (unmet, met)
     outline: list[tuple[str | None, dict[str | None, Part]]]  # lesson id or None, by badge
+    frame: tuple[bytes, bytes, bytes]  # the sections around the checklist and the outline
+
+    def sections(self, state: dict) -> bytes:
+        opening, between, closing = self.frame
+        return b"".join((opening, self.checklist(state), between, self.contents(state), closing))
 
     def checklist(self, state: dict) -> bytes:
         return b"".join(items[r.met(state)].utf8 for r, items in self.requirements)
@@ -99,6 +104,10 @@ def badge(lesson_id: str | None, done: list, viewed: list) -> str | None:
     if lesson_id in done:
         return "done"
     return "opened" if lesson_id in viewed else None
+
+
+CHECKLIST = Markup("\x00checklist\x00")
+CONTENTS = Markup("\x00contents\x00")
 
 
 def module_parts(content: ModuleContent, slug: str) -> ModuleParts:
@@ -127,7 +136,11 @@ def _module_parts(content: ModuleContent, slug: str) -> ModuleParts:
             (None, {None: Part(outline_item(kind, ident, part_link(slug, kind, ident, p), None))})
             for ident, p in parts.items()
         ]
+    sections = get_template_attribute(macros, "sections")(CHECKLIST, CONTENTS).encode()
+    opening, rest = sections.split(CHECKLIST.encode())
+    between, closing = rest.split(CONTENTS.encode())
     return ModuleParts(
+        frame=(opening, between, closing),
         head=Part(get_template_attribute(macros, "head")(content)),
         requirements=[
             (
