@@ -38,7 +38,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-GUNICORN = [str(BIN / "gunicorn"), "--workers", "2", "--threads", "4"]
+GUNICORN = [
+    str(BIN / "gunicorn"), "-c", "python:bench.gunicorn_conf", "--workers", "2", "--threads", "4",
+]  # fmt: skip
 THREADS = 2  # wrk threads
 CONNECTIONS = 50
 # The verification page's limit counts per address; wrk is one address, a public page many.

@@ -46,3 +46,16 @@ def test_the_proxies_compress_and_pass_the_client_address():
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "gzip on;" in nginx and "location /static/" in nginx and "proxy_cache " in nginx
     assert "X-Forwarded-For $proxy_add_x_forwarded_for" in nginx
+
+
+def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it():
+    import gc
+
+    from trainer.gunicorn_conf import post_worker_init
+
+    gc.unfreeze()
+    try:
+        post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 1000  # this process's modules and objects so far
+    finally:
+        gc.unfreeze()
