@@ -262,7 +262,7 @@ def lesson(slug: str, lesson_id: str):
         both=request.args.get("view") == "both",
         done=lesson_id in state.get("lessons", []),
     )
-    return render_template("learn/lesson.html", lesson=entry, page=page)
+    return fragments.page("learn/lesson.html", lesson=entry, page=page)
 
 
 def view_recorded(row, lesson_id: str) -> bool:
