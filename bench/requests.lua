@@ -34,6 +34,7 @@ function init(args)
   requests = {}
   position = 0
   failed = 0
+  failed_status = 0  -- the first unexpected status, for the report
   used_up = false
   extra = 0
   local n = 0
@@ -75,10 +76,10 @@ end
 
 function response(status, headers, body)
   local location = headers["Location"] or headers["location"] or ""
-  if expected and status ~= expected and not (used_up and status == 200) then
+  if (expected and status ~= expected and not (used_up and status == 200))
+      or status >= 400 or location:find("/login", 1, true) then
     failed = failed + 1
-  elseif status >= 400 or location:find("/login", 1, true) then
-    failed = failed + 1
+    if failed_status == 0 then failed_status = status end
   end
 end
 
@@ -86,12 +87,15 @@ function done(summary, latency, requests_made)
   local total_failed = 0
   local exhausted = 0
   local extras = 0
+  local status = 0
   for _, thread in ipairs(threads) do
     extras = extras + thread:get("extra")
     total_failed = total_failed + thread:get("failed")
+    if status == 0 then status = thread:get("failed_status") end
     if thread:get("used_up") then exhausted = exhausted + 1 end
   end
   io.write(string.format("failed %d\n", total_failed))
+  io.write(string.format("failed_status %d\n", status))
   io.write(string.format("exhausted %d\n", exhausted))
   io.write(string.format("extra %d\n", extras))
   io.write(string.format("completed %d\n", summary.requests))

@@ -4,6 +4,7 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.http import parse_cache_control_header
 
 from trainer.extensions import db, login_manager
@@ -67,17 +68,62 @@ def has_cache_policy(cache_control: str | None) -> bool:
     )
 
 
-# Built once: every signed-in request runs it, and building a statement costs a third of running it.
-USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
-
-
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Sessions carry "<user id>:<session version>"; an old version means a revoked session."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.execute(USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+    user = signed_in_user(db.session, int(user_id))
     if user is None or user.session_version != int(version) or not user.active:
         return None
+    return user
+
+
+USER_COLUMNS = list(User.__table__.columns)
+USER_ROW = select(*USER_COLUMNS).where(User.__table__.c.id == bindparam("user_id"))
+# Per dialect: the statement's text, whether its parameters are positional, and each column's
+# conversion of what the driver returns (text to datetime on SQLite, text to Role...).
+_user_row_statements: dict[str, tuple[str, bool, list]] = {}
+
+
+def signed_in_user(session: Session, user_id: int) -> User | None:
+    """The user, read with the statement's text on the request's connection and put into the
+    session as the ORM would have loaded it (persistent, every column loaded, nothing changed).
+    Every signed-in request reads it: through the ORM's query machinery, which a page's other
+    queries earn, one row of one table cost a third of a signed-in request (compiled-cache look-up,
+    execution context, result and row objects), the statement itself a thirtieth."""
+    if User.__mapper__.identity_key_from_primary_key([user_id]) in session.identity_map:
+        return session.get(User, user_id)  # already in this session (a test's, or a CLI's)
+    connection = session.connection()
+    dialect = connection.dialect
+    known = _user_row_statements.get(dialect.name)
+    if known is None:
+        compiled = USER_ROW.compile(dialect=dialect)
+        processors = [
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in USER_COLUMNS
+        ]
+        known = (compiled.string, bool(compiled.positiontup), processors)
+        _user_row_statements[dialect.name] = known
+    statement, positional, processors = known
+    parameters = (user_id,) if positional else {"user_id": user_id}
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        # Statement listeners (the tests' query counts, SQL logs) still see it.
+        connection.dispatch.before_cursor_execute(
+            connection, cursor, statement, parameters, None, False
+        )
+        cursor.execute(statement, parameters)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        return None
+    user = User.__mapper__.class_manager.new_instance()
+    user.__dict__.update(
+        (column.key, process(value) if process else value)
+        for column, process, value in zip(USER_COLUMNS, processors, row, strict=True)
+    )
+    make_transient_to_detached(user)  # its identity set, its attributes as loaded
+    session.add(user)
     return user

@@ -1,10 +1,13 @@
 from datetime import timedelta
 
+from sqlalchemy import inspect, select
+
 from tests.conftest import PASSWORD, sign_in
 from trainer.accounts import create_user
 from trainer.extensions import db
 from trainer.models import InviteCode, Profession, Role, User
 from trainer.models.types import utcnow
+from trainer.security import signed_in_user
 
 WRONG = "The email or password is not correct."
 
@@ -58,6 +61,25 @@ def test_sign_out_ends_the_users_other_sessions(app, learner):
     assert phone.get("/account/").status_code == 200
     laptop.post("/logout")
     assert phone.get("/account/").status_code == 302
+
+
+def test_the_signed_in_user_is_loaded_as_the_orm_would_load_it(app, learner):
+    """signed_in_user reads the row with a plain statement: the object must still be the
+    session's own, with every column as the ORM's types give it, and changes to it saved."""
+    with app.app_context():
+        expected = db.session.execute(select(User.__table__).where(User.id == learner.id)).one()
+        db.session.remove()
+        user = signed_in_user(db.session, learner.id)
+        state = inspect(user)
+        assert state.persistent and not state.modified and not state.expired_attributes
+        assert {c.key: getattr(user, c.key) for c in User.__table__.columns} == expected._asdict()
+        assert user.role is Role.LEARNER and user.created_at.tzinfo is not None
+        assert db.session.get(User, learner.id) is user  # the session's one object for the row
+        user.name = "Анна Петрова"
+        db.session.commit()
+        db.session.remove()
+        assert db.session.get(User, learner.id).name == "Анна Петрова"
+        assert signed_in_user(db.session, 10**9) is None
 
 
 def test_remember_me_cookie_is_revoked_by_sign_out(app, learner):
