@@ -9,6 +9,12 @@ bind = os.environ.get("BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 accesslog = "-"
+# Each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new connections
+# over them. On one shared socket the first worker to wake up accepts them: a reverse proxy's or
+# a load test's keep-alive connections often all went to one worker, which served everything
+# on one core while the other idled (measured with wrk, 50 connections, 2 workers: 3 runs in 30
+# at a third of the throughput, the machine 42% idle; with this, 0 in 25).
+reuse_port = True
 
 
 def on_starting(server) -> None:
