@@ -203,7 +203,11 @@ def main() -> None:
     }
     for name, text in single.items():
         (requests / f"{name}.txt").write_text(text + "\n")
-    saves, submissions, choices = [], [], []
+    saves, submissions = [], []
+    # Every learner's first run, then every learner's second: wrk's threads take alternate lines,
+    # and one learner's two runs side by side were two choices of one person at once, racing
+    # for their progress row (4% of the choices were run again).
+    choices = [[] for _ in range(RUNS)]
     for n, ((cookie, token), (attempt, runs, form, shown)) in enumerate(sessions):
         base = f"/learn/example-module/quizzes/check/attempts/{attempt.id}"
         revisions = {f"revision-{q}": 1 for q in shown}
@@ -213,13 +217,14 @@ def main() -> None:
             saves.append(line("POST", base, cookie, body | {"shown": shown}, "application/json"))
         else:
             submissions.append(line("POST", f"{base}/submit", cookie, {"csrf_token": token}))
-        for run in runs:
+        for number, run in enumerate(runs):
             run_path = f"/learn/example-module/scenarios/call/runs/{run.id}"
             body = {"csrf_token": token, "step": run.steps, "choice": "separate"}
-            choices.append(line("POST", run_path, cookie, body))
+            choices[number].append(line("POST", run_path, cookie, body))
     (requests / "quiz-save.txt").write_text("\n".join(saves) + "\n")
     (requests / "quiz-submit.txt").write_text("\n".join(submissions) + "\n")
-    (requests / "scenario-choice.txt").write_text("\n".join(choices) + "\n")
+    in_order = [choice for of_run in choices for choice in of_run]
+    (requests / "scenario-choice.txt").write_text("\n".join(in_order) + "\n")
     polls = [line("GET", class_status, cookie) for cookie in phones]
     (requests / "class-status.txt").write_text("\n".join(polls) + "\n")
     prepared = {
