@@ -1,6 +1,8 @@
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import PASSWORD, sign_in
 from trainer.accounts import create_user
@@ -80,6 +82,19 @@ def test_the_signed_in_user_is_loaded_as_the_orm_would_load_it(app, learner):
         db.session.remove()
         assert db.session.get(User, learner.id).name == "Анна Петрова"
         assert signed_in_user(db.session, 10**9) is None
+
+
+def test_the_signed_in_users_read_fails_as_sqlalchemy_fails(app, learner):
+    """The read goes to the driver directly; its errors must still be SQLAlchemy's (the
+    request retry knows those) and a lost connection must leave the pool."""
+    with app.app_context():
+        db.session.remove()
+        db.session.connection().connection.dbapi_connection.close()  # the server went away
+        with pytest.raises(DBAPIError) as lost:
+            signed_in_user(db.session, learner.id)
+        assert lost.value.connection_invalidated
+        db.session.remove()
+        assert signed_in_user(db.session, learner.id).email == learner.email  # a new connection
 
 
 def test_remember_me_cookie_is_revoked_by_sign_out(app, learner):
