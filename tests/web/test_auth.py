@@ -97,6 +97,13 @@ def test_the_signed_in_users_read_fails_as_sqlalchemy_fails(app, learner):
         assert signed_in_user(db.session, learner.id).email == learner.email  # a new connection
 
 
+def test_the_profile_offers_the_pages_language_until_one_is_chosen(client, learner):
+    sign_in(client, learner)
+    html = client.get("/account/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<option selected value="en">' in html
+    assert '<option selected value="ru">' not in html
+
+
 def test_remember_me_cookie_is_revoked_by_sign_out(app, learner):
     browser = app.test_client()
     sign_in(browser, learner, remember="y")

@@ -9,6 +9,7 @@ from trainer.account import bp
 from trainer.account.forms import PasswordChangeForm, ProfileForm
 from trainer.extensions import db
 from trainer.forms import ActionForm
+from trainer.i18n import current_lang
 from trainer.learning import cohort_queries
 from trainer.learning.enrolment import accept_invitation, decline_invitation
 from trainer.models import CohortMember, Role
@@ -19,6 +20,10 @@ from trainer.policy import authorize, can, require
 @require("account.edit")
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted() and current_user.locale is None:
+        # No language chosen yet: the one the page is in, not the list's first, so that saving
+        # a new name does not also switch the site to Russian.
+        form.locale.data = current_lang()
     if form.validate_on_submit():
         current_user.name = form.name.data.strip()
         current_user.locale = form.locale.data
