@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 
+from trainer.sqlite_writers import QueuedWriterConnection
+
 LANGUAGES = ("ru", "en")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TRANSLATIONS_DIR = PROJECT_DIR / "translations"
@@ -142,7 +144,8 @@ def engine_options(url: str) -> dict:
     # cohort's dashboard: orjson decodes them several times faster than the json module.
     common = {"json_deserializer": load_json}
     if url.startswith("sqlite"):
-        return {**common, "connect_args": {"timeout": 15}}
+        # The app's writers take turns (trainer/sqlite_writers.py); others wait up to 15 s.
+        return {**common, "connect_args": {"timeout": 15, "factory": QueuedWriterConnection}}
     return {**common, "pool_pre_ping": True}
 
 
