@@ -21,6 +21,12 @@ def on_starting(server) -> None:
     check_workers(server.cfg.workers)
 
 
+def when_ready(server) -> None:
+    # With reuse_port the master opens no socket, so gunicorn's own line reads "Listening at:"
+    # with no address: an operator reading the log is told where the workers listen.
+    server.log.info("Listening at: %s (a socket per worker)", ",".join(server.cfg.bind))
+
+
 def post_worker_init(worker) -> None:
     # What the worker has loaded by now (the app, its templates, modules, compiled queries) lives
     # as long as the worker does: frozen, the collector's full collections no longer walk it.

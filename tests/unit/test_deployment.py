@@ -2,6 +2,7 @@
 cannot run here: the YAML is read and its essentials checked)."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
@@ -59,3 +60,13 @@ def test_a_worker_freezes_what_it_loaded_so_full_collections_skip_it():
         assert gc.get_freeze_count() > 1000  # this process's modules and objects so far
     finally:
         gc.unfreeze()
+
+
+def test_the_log_names_the_address_the_workers_listen_on():
+    """With a socket per worker gunicorn's own "Listening at:" line has no address."""
+    from trainer.gunicorn_conf import when_ready
+
+    lines = []
+    log = SimpleNamespace(info=lambda message, *args: lines.append(message % args))
+    when_ready(SimpleNamespace(cfg=SimpleNamespace(bind=["0.0.0.0:8000"]), log=log))
+    assert lines == ["Listening at: 0.0.0.0:8000 (a socket per worker)"]
