@@ -50,3 +50,11 @@ def test_scenarios_and_next_step_in_rule_order():
 def test_a_rule_with_nothing_required_is_complete():
     rule = meta(lessons=[])
     assert is_complete(rule, {}) and percent_done(rule, {}) == 100
+
+
+def test_percent_done_rounds_halves_up_and_is_100_only_when_complete():
+    eight = meta(lessons=[f"l{n}" for n in range(8)])
+    shown = [percent_done(eight, {"lessons": [f"l{n}" for n in range(k)]}) for k in range(9)]
+    assert shown == [0, 13, 25, 38, 50, 63, 75, 88, 100]
+    many = meta(lessons=[f"l{n}" for n in range(200)])
+    assert percent_done(many, {"lessons": [f"l{n}" for n in range(199)]}) == 99
