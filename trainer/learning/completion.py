@@ -8,6 +8,7 @@
 from dataclasses import dataclass
 
 from trainer.content.schema import ModuleMeta
+from trainer.learning.grading import round_half_up
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,9 @@ def percent_done(meta: ModuleMeta, state: dict) -> int:
     met, total = sum(r.met(state) for r in required), len(required)
     if met == total:
         return 100
-    # Halves round up (1 of 8 is 13%, as a reader expects; round() gave 12), and what is not
-    # complete never shows 100% (199 of 200 would round up to it).
-    return min((200 * met + total) // (2 * total), 99)
+    # Halves up, as every percent shown (1 of 8 is 13%; round() gave 12); what is not complete
+    # never shows 100% (199 of 200 would round up to it).
+    return min(round_half_up(100 * met / total), 99)
 
 
 def next_step(meta: ModuleMeta, state: dict) -> Requirement | None:
