@@ -4,10 +4,10 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.http import parse_cache_control_header
 
+from trainer import plain_reads
 from trainer.extensions import db, login_manager
 from trainer.models import User
 
@@ -82,70 +82,24 @@ def load_user(session_id: str) -> User | None:
 
 
 USER_COLUMNS = list(User.__table__.columns)
+USER_KEYS = [column.key for column in USER_COLUMNS]
 USER_ROW = select(*USER_COLUMNS).where(User.__table__.c.id == bindparam("user_id"))
-# Per dialect: the statement's text, whether its parameters are positional, and each column's
-# conversion of what the driver returns (text to datetime on SQLite, text to Role...).
-_user_row_statements: dict[str, tuple[str, bool, list]] = {}
 
 
 def signed_in_user(session: Session, user_id: int) -> User | None:
-    """The user, read with the statement's text on the request's connection and put into the
-    session as the ORM would have loaded it (persistent, every column loaded, nothing changed).
-    Every signed-in request reads it, and SQLAlchemy's execution and ORM loading of this one row
-    cost more than the statement: in process ~95 us against ~65 here; served (make bench), the
-    lesson page went from 22.6% to 24-25.5% of bare hello's requests per second."""
+    """The user, read with the statement's text on the request's connection (plain_reads) and
+    put into the session as the ORM would have loaded it (persistent, every column loaded,
+    nothing changed). Every signed-in request reads it, and SQLAlchemy's execution and ORM
+    loading of this one row cost more than the statement: in process ~95 us against ~65 here;
+    served (make bench), the lesson page went from 22.6% to 24-25.5% of bare hello's requests
+    per second."""
     if User.__mapper__.identity_key_from_primary_key([user_id]) in session.identity_map:
         return session.get(User, user_id)  # already in this session (a test's, or a CLI's)
-    connection = session.connection()
-    dialect = connection.dialect
-    known = _user_row_statements.get(dialect.name)
-    if known is None:
-        compiled = USER_ROW.compile(dialect=dialect)
-        processors = [
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in USER_COLUMNS
-        ]
-        known = (compiled.string, bool(compiled.positiontup), processors)
-        _user_row_statements[dialect.name] = known
-    statement, positional, processors = known
-    parameters = (user_id,) if positional else {"user_id": user_id}
-    events = connection.dispatch  # statement listeners (query counts, timings) still see it
-    cursor = None
-    try:
-        cursor = connection.connection.dbapi_connection.cursor()
-        events.before_cursor_execute(connection, cursor, statement, parameters, None, False)
-        cursor.execute(statement, parameters)
-        row = cursor.fetchone()
-        events.after_cursor_execute(connection, cursor, statement, parameters, None, False)
-    except dialect.loaded_dbapi.Error as error:
-        raise as_sqlalchemy_error(connection, cursor, statement, parameters, error) from error
-    finally:
-        if cursor is not None:
-            cursor.close()
-    if row is None:
+    found = plain_reads.rows(session.connection(), USER_ROW, {"user_id": user_id})
+    if not found:
         return None
     user = User.__mapper__.class_manager.new_instance()
-    user.__dict__.update(
-        (column.key, process(value) if process else value)
-        for column, process, value in zip(USER_COLUMNS, processors, row, strict=True)
-    )
+    user.__dict__.update(zip(USER_KEYS, found[0], strict=True))
     make_transient_to_detached(user)  # its identity set, its attributes as loaded
     session.add(user)
     return user
-
-
-def as_sqlalchemy_error(connection, cursor, statement: str, parameters, error) -> DBAPIError:
-    """The driver's error as SQLAlchemy's own execution raises it: a lost connection is
-    invalidated (the pool opens a new one), and the class is SQLAlchemy's, which the rest of the
-    app handles (trainer/transactions.py runs a request again after "database is locked")."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
-    if lost:
-        connection.invalidate(error)
-    return DBAPIError.instance(
-        statement,
-        parameters,
-        error,
-        dialect.loaded_dbapi.Error,
-        connection_invalidated=lost,
-        dialect=dialect,
-    )

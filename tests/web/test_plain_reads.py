@@ -1,0 +1,70 @@
+"""The pages' reads sent to the driver directly (trainer/plain_reads.py) must give what
+SQLAlchemy's own execution gives, on SQLite and on PostgreSQL."""
+
+import pytest
+from sqlalchemy import bindparam, func, literal, select
+
+from tests.conftest import sql_statements, sync_example
+from trainer import plain_reads
+from trainer.extensions import db
+from trainer.learn.views import CATALOGUE, MODULE_PAGE, MODULE_ROW
+from trainer.learning import progress as tracking
+from trainer.models import Module, Progress, Status, User
+
+PROGRESS = Progress.__table__
+# Every kind of column a page reads: an Enum, JSON, an aware datetime, a literal bound in the
+# statement itself, a parameter used twice and a function of columns.
+MIXED = select(
+    PROGRESS.c.status,
+    PROGRESS.c.state,
+    PROGRESS.c.updated_at,
+    literal("fixed").label("fixed"),
+    func.coalesce(PROGRESS.c.module_version_id, bindparam("user_id")).label("version"),
+).where(PROGRESS.c.user_id == bindparam("user_id"), PROGRESS.c.percent >= 0)
+
+
+@pytest.fixture
+def started(app, learner):
+    """The learner, with progress in the example module and a lesson done."""
+    sync_example(app)
+    with app.app_context():
+        module = db.session.scalar(select(Module))
+        progress = tracking.start(db.session.get(User, learner.id), module)
+        progress.state = {"lessons": ["intro"], "viewed": ["intro"]}
+        db.session.commit()
+        return {"user_id": learner.id, "slug": module.slug}
+
+
+@pytest.mark.parametrize("statement", [MIXED, MODULE_ROW, MODULE_PAGE, CATALOGUE])
+def test_plain_rows_are_the_rows_sqlalchemy_returns(app, started, statement):
+    with app.app_context():
+        connection = db.session.connection()
+        expected = connection.execute(statement, started).all()
+        got = plain_reads.rows(connection, statement, started)
+    assert expected  # the comparison is of real rows
+    assert [row._asdict() for row in got] == [row._asdict() for row in expected]
+    assert [list(map(type, row)) for row in got] == [list(map(type, row)) for row in expected]
+
+
+def test_plain_rows_convert_each_column_by_its_type(app, started):
+    with app.app_context():
+        [row] = plain_reads.rows(db.session.connection(), MIXED, started)
+    assert row.status is Status.IN_PROGRESS
+    assert row.state["lessons"] == ["intro"]
+    assert row.updated_at.tzinfo is not None
+    assert row.fixed == "fixed"
+    status, *_ = row  # rows unpack like SQLAlchemy's
+    assert status is row.status
+
+
+def test_plain_reads_are_seen_by_statement_listeners(app, started):
+    """Query counts per page (tests/web/test_speed.py) must still count them."""
+    with sql_statements(app) as sent, app.app_context():
+        plain_reads.rows(db.session.connection(), CATALOGUE, started)
+    assert len(sent) == 1 and "FROM modules" in sent[0]
+
+
+def test_a_statement_with_an_in_list_is_refused(app):
+    listed = select(PROGRESS.c.id).where(PROGRESS.c.user_id.in_(bindparam("ids", expanding=True)))
+    with app.app_context(), pytest.raises(ValueError, match="expanding"):
+        plain_reads.rows(db.session.connection(), listed, {"ids": [1, 2]})
