@@ -95,7 +95,9 @@ def signed_in_user(session: Session, user_id: int) -> User | None:
     per second."""
     if User.__mapper__.identity_key_from_primary_key([user_id]) in session.identity_map:
         return session.get(User, user_id)  # already in this session (a test's, or a CLI's)
-    found = plain_reads.rows(session.connection(), USER_ROW, {"user_id": user_id})
+    found = plain_reads.rows(
+        plain_reads.reading_connection(session), USER_ROW, {"user_id": user_id}
+    )
     if not found:
         return None
     user = User.__mapper__.class_manager.new_instance()

@@ -2,9 +2,9 @@
 SQLAlchemy's own execution gives, on SQLite and on PostgreSQL."""
 
 import pytest
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import bindparam, event, func, literal, select
 
-from tests.conftest import sql_statements, sync_example
+from tests.conftest import sign_in, sql_statements, sync_example
 from trainer import plain_reads
 from trainer.extensions import db
 from trainer.learn.views import CATALOGUE, MODULE_PAGE, MODULE_ROW
@@ -68,3 +68,38 @@ def test_a_statement_with_an_in_list_is_refused(app):
     listed = select(PROGRESS.c.id).where(PROGRESS.c.user_id.in_(bindparam("ids", expanding=True)))
     with app.app_context(), pytest.raises(ValueError, match="expanding"):
         plain_reads.rows(db.session.connection(), listed, {"ids": [1, 2]})
+
+
+def test_a_read_only_page_takes_no_connection_from_the_pool_on_sqlite(app, client, learner):
+    """On SQLite the reads before any write go to a connection kept per thread: a page that
+    only reads checks nothing out; on PostgreSQL the session's connection is used."""
+    sync_example(app)
+    sign_in(client, learner)
+    client.get("/learn/")
+    with app.app_context():
+        engine = db.engine
+    checkouts = []
+
+    def count(*args):
+        checkouts.append(args)
+
+    event.listen(engine, "checkout", count)
+    try:
+        assert client.get("/learn/").status_code == 200
+    finally:
+        event.remove(engine, "checkout", count)
+    assert len(checkouts) == (0 if engine.dialect.name == "sqlite" else 1)
+
+
+def test_the_kept_connection_sees_what_other_requests_commit(app, client, learner):
+    """A learner's progress changed by another request shows on the next page at once: the
+    kept connection holds no snapshot between requests."""
+    sync_example(app)
+    sign_in(client, learner)
+    assert "<progress" not in client.get("/learn/").get_data(as_text=True)  # not started
+    with app.app_context():
+        module = db.session.scalar(select(Module))
+        progress = tracking.start(db.session.get(User, learner.id), module)
+        progress.percent = 40
+        db.session.commit()
+    assert '<progress max="100" value="40"' in client.get("/learn/").get_data(as_text=True)

@@ -134,9 +134,8 @@ def load_module(slug: str) -> Module:
 def opened_rows(statement, slug: str) -> list:
     """The rows of MODULE_ROW or MODULE_PAGE for the module and the signed-in learner; 404 for
     no module, 403 outside the module's audience."""
-    rows = plain_reads.rows(
-        db.session.connection(), statement, {"slug": slug, "user_id": current_user.id}
-    )
+    parameters = {"slug": slug, "user_id": current_user.id}
+    rows = plain_reads.rows(plain_reads.reading_connection(db.session), statement, parameters)
     if not rows:
         abort(404)
     authorize("learn.open_module", content_of_id(rows[0].latest_id, rows[0].latest_hash).meta)
@@ -179,7 +178,9 @@ def part_url(slug: str, kind: str, part_id: str) -> str:
 @require("learn.browse")
 def catalogue():
     user = current_user._get_current_object()  # one look-up, not one a module
-    rows = plain_reads.rows(db.session.connection(), CATALOGUE, {"user_id": user.id})
+    rows = plain_reads.rows(
+        plain_reads.reading_connection(db.session), CATALOGUE, {"user_id": user.id}
+    )
     cards = []
     for slug, version_id, content_hash, status, percent in rows:
         content = content_of_id(version_id, content_hash)
