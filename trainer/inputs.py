@@ -81,8 +81,8 @@ def refuse_unstorable_input():
             texts += [name, *values]
     if any(has_control_characters(text) for text in texts):
         raise UnstorableInput()
-    page = req.args.get("page") if query else None
-    if page is not None and ascii_int(page, PAGE_MAX) is None:
+    # "in" first: MultiDict.get of a missing key raises and catches an HTTP exception inside.
+    if query and "page" in req.args and ascii_int(req.args["page"], PAGE_MAX) is None:
         abort(404)
     return None
 
