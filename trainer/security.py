@@ -1,6 +1,6 @@
 """Response headers, session revocation and the sign-in loader."""
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -95,9 +95,12 @@ def signed_in_user(session: Session, user_id: int) -> User | None:
     per second."""
     if User.__mapper__.identity_key_from_primary_key([user_id]) in session.identity_map:
         return session.get(User, user_id)  # already in this session (a test's, or a CLI's)
-    found = plain_reads.rows(
-        plain_reads.reading_connection(session), USER_ROW, {"user_id": user_id}
-    )
+    # A page's reads go to SQLite's kept connection (plain_reads.reading_connection); a form's
+    # to the session's, which its writes use next: one connection, whose page cache stays valid
+    # (a scenario choice took 700 us in process instead of 800 with both).
+    reading = has_request_context() and request.method in ("GET", "HEAD")
+    connection = plain_reads.reading_connection(session) if reading else session.connection()
+    found = plain_reads.rows(connection, USER_ROW, {"user_id": user_id})
     if not found:
         return None
     user = User.__mapper__.class_manager.new_instance()

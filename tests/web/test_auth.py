@@ -5,7 +5,6 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import PASSWORD, sign_in
-from trainer import plain_reads
 from trainer.accounts import create_user
 from trainer.extensions import db
 from trainer.models import InviteCode, Profession, Role, User
@@ -90,8 +89,7 @@ def test_the_signed_in_users_read_fails_as_sqlalchemy_fails(app, learner):
     request retry knows those) and a lost connection must leave the pool."""
     with app.app_context():
         db.session.remove()
-        reading = plain_reads.reading_connection(db.session)
-        reading.connection.dbapi_connection.close()  # the server went away
+        db.session.connection().connection.dbapi_connection.close()  # the server went away
         with pytest.raises(DBAPIError) as lost:
             signed_in_user(db.session, learner.id)
         assert lost.value.connection_invalidated

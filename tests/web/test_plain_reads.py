@@ -103,3 +103,23 @@ def test_the_kept_connection_sees_what_other_requests_commit(app, client, learne
         progress.percent = 40
         db.session.commit()
     assert '<progress max="100" value="40"' in client.get("/learn/").get_data(as_text=True)
+
+
+def test_a_form_is_read_and_written_on_one_connection(app, client, started, learner):
+    """A POST's reads (the signed-in user's first) go to the session's connection, which its
+    writes use next: one connection per request, one page cache to keep valid."""
+    sign_in(client, learner)
+    with app.app_context():
+        engine = db.engine
+    connections = []
+
+    def note(connection, *args):
+        connections.append(connection.connection.dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = client.post(f"/learn/{started['slug']}/restart")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 302
+    assert len(connections) > 2 and len(set(map(id, connections))) == 1
