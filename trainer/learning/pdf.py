@@ -7,6 +7,7 @@ no unembedded Helvetica sneaks in), and the document is built in reportlab's inv
 import io
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -114,8 +115,20 @@ class Line:
         return self.gap + (14 if self.rule else self.size * 1.22)
 
 
+# reportlab's fonts are shared by the process, and subsetting one for a document reads its file
+# with a position kept on the font: two threads rendering at once read each other's places
+# (KeyError, IndexError: a 500 for a certificate download). One rendering at a time per worker:
+# it is almost all CPU work under the GIL, so threads gained little by overlapping it.
+_RENDERING = threading.Lock()
+
+
 def render_certificate(data: CertificateData, lang: str) -> bytes:
     """The certificate as PDF bytes; lang is "ru", "en" or "both" (Russian above English)."""
+    with _RENDERING:
+        return _render(data, lang)
+
+
+def _render(data: CertificateData, lang: str) -> bytes:
     register_fonts()
     langs = ("ru", "en") if lang == "both" else (lang,)
     buffer = io.BytesIO()
