@@ -40,7 +40,8 @@ def reading_connection(session: Session) -> Connection:
     anyway (it begins one at the first write), and the session's connection, checked out from
     the pool and returned for each request, was 30 of a signed-in page's 200 us. Elsewhere,
     the session's own connection. It does not see the session's uncommitted changes: reads
-    after a write go through the session."""
+    after a write go through the session. A thread that ends (the development server runs one
+    per request) leaves its connection to the pool."""
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         return session.connection()
