@@ -1,6 +1,6 @@
 """Response headers, session revocation and the sign-in loader."""
 
-from flask import Flask, has_request_context, request
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
@@ -87,19 +87,13 @@ USER_ROW = select(*USER_COLUMNS).where(User.__table__.c.id == bindparam("user_id
 
 
 def signed_in_user(session: Session, user_id: int) -> User | None:
-    """The user, read with the statement's text on the request's connection (plain_reads) and
+    """The user, read as plain_reads reads (the statement's text on the driver's cursor) and
     put into the session as the ORM would have loaded it (persistent, every column loaded,
     nothing changed). Every signed-in request reads it, and SQLAlchemy's execution and ORM
-    loading of this one row cost more than the statement: in process ~95 us against ~65 here;
-    served (make bench), the lesson page went from 22.6% to 24-25.5% of bare hello's requests
-    per second."""
+    loading of this one row cost more than the statement: in process ~95 us against ~65 here."""
     if User.__mapper__.identity_key_from_primary_key([user_id]) in session.identity_map:
         return session.get(User, user_id)  # already in this session (a test's, or a CLI's)
-    # A page's reads go to SQLite's kept connection (plain_reads.reading_connection); a form's
-    # to the session's, which its writes use next: one connection, whose page cache stays valid
-    # (a scenario choice took 700 us in process instead of 800 with both).
-    reading = has_request_context() and request.method in ("GET", "HEAD")
-    connection = plain_reads.reading_connection(session) if reading else session.connection()
+    connection = plain_reads.reading_connection(session)
     found = plain_reads.rows(connection, USER_ROW, {"user_id": user_id})
     if not found:
         return None
