@@ -143,6 +143,28 @@ def test_a_cohort_invite_code_is_used_once_by_a_double_click(app, make_user):
     assert shown.get("/learn/my").status_code == 200
 
 
+def test_a_repeat_that_finds_the_address_taken_by_its_own_first_submission_answers_alike(
+    open_app, smtp_server, monkeypatch
+):
+    """Sent at once: the second submission looked for its token before the first committed,
+    and finds the address taken when it makes the account. It answers as the first did."""
+    from trainer.auth import views
+
+    token = form_token(open_app.test_client(), "/register")
+    first = open_app.test_client().post("/register", data=registration(token))
+    # The view's lookup, made before the first submission committed, found nothing.
+    monkeypatch.setattr(views, "submission_of", lambda form: (token, None))
+    second = open_app.test_client()
+
+    again = second.post("/register", data=registration(token), headers=LANGUAGES["en"])
+
+    assert first.status_code == again.status_code == 302
+    assert again.headers["Location"] == "/learn/my"
+    assert flashed(second) == [("info", SENT["en"]), ("success", WELCOME["en"])]
+    assert len(accounts_of(open_app, "new@example.org")) == 1
+    assert len(smtp_server.inbox.to("new@example.org")) == 1
+
+
 def test_the_same_token_with_another_address_is_a_new_registration(open_app, smtp_server):
     token = form_token(open_app.test_client(), "/register")
     app = open_app
@@ -213,6 +235,32 @@ def test_new_user_clicked_twice_makes_one_account_and_answers_alike(app, make_us
     assert first_messages == flashed(admin) == [("success", expected[lang])]
     [made] = accounts_of(app, "made@example.org")
     assert (made.role, made.submission_token) == (Role.TRAINER, token)
+    assert len(created_rows(app)) == 1
+
+
+def test_an_admins_repeat_that_finds_the_address_taken_by_its_first_submission_answers_alike(
+    app, make_user, monkeypatch
+):
+    from trainer.admin import views
+
+    admin = app.test_client()
+    sign_in(admin, make_user(role=Role.ADMIN, profession=Profession.OTHER))
+    token = form_token(admin, "/admin/users/new")
+    admin.post("/admin/users/new", data=new_account(token))
+    first_messages = flashed(admin)
+    looked = views.submission_of
+
+    def lookup(form, token_taken=None):
+        # The view's first lookup, made before the first submission committed, found nothing.
+        return looked(form, token_taken) if token_taken else (token, None)
+
+    monkeypatch.setattr(views, "submission_of", lookup)
+
+    again = admin.post("/admin/users/new", data=new_account(token))
+
+    assert again.status_code == 302 and again.headers["Location"] == "/admin/users"
+    assert flashed(admin) == first_messages
+    assert len(accounts_of(app, "made@example.org")) == 1
     assert len(created_rows(app)) == 1
 
 

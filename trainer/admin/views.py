@@ -59,6 +59,11 @@ def user_create():
                 submission_token=token,
             )
         except accounts.EmailTaken:
+            # Sent at the same time, the same form may have made the account since
+            # submission_of looked: the answer is then that submission's.
+            earlier = submission_of(form, token)[1]
+            if earlier is not None:
+                return account_created(earlier)
             form.email.errors.append(_("An account with this email already exists."))
         else:
             audit.record(
@@ -73,11 +78,14 @@ def user_create():
     return render_template("admin/user_create.html", form=form), NO_STORE
 
 
-def submission_of(form: UserCreateForm) -> tuple[str, User | None]:
-    """The form's one-use token and, when this submission repeats the one that made an
-    account, that account: made by this administrator, with the address typed. A token that
-    made anything else stands on its own, under a new token (trainer.submissions)."""
-    return earlier_submission(User, token_of(form), lambda account: made_here(account, form))
+def submission_of(form: UserCreateForm, token: str | None = None) -> tuple[str, User | None]:
+    """The form's one-use token (or `token`, the one it was taken under) and, when this
+    submission repeats the one that made an account, that account: made by this
+    administrator, with the address typed. A token that made anything else stands on its own,
+    under a new token (trainer.submissions)."""
+    return earlier_submission(
+        User, token or token_of(form), lambda account: made_here(account, form)
+    )
 
 
 def made_here(account: User, form: UserCreateForm) -> bool:

@@ -53,8 +53,9 @@ def chosen_profession(form: RegisterForm) -> Profession | None:
 
 
 def register_from_form(form: RegisterForm, open_registration: bool, submission: str) -> User | None:
-    """The new account (flushed, the caller commits), or None with messages on the form.
-    `submission`: the form's one-use token, kept by the account (see earlier_registration)."""
+    """The new account (flushed, the caller commits), or None with messages on the form; or
+    the account this same form made meanwhile, in a submission sent at the same time.
+    `submission`: the form's one-use token, kept by the account (see submission_of)."""
     profession = chosen_profession(form)
     if profession is None:
         return None
@@ -81,6 +82,11 @@ def register_from_form(form: RegisterForm, open_registration: bool, submission: 
         )
     except accounts.EmailTaken:
         db.session.rollback()  # the invite's use is given back
+        # Sent at the same time, the same form may have made the account since submission_of
+        # looked: the answer is then that submission's.
+        earlier = submission_of(form, submission)[1]
+        if earlier is not None:
+            return earlier
         form.email.errors.append(_("An account with this email already exists. Sign in instead."))
         return None
     if invite is not None and invite.cohort_id:
@@ -110,15 +116,16 @@ def ask_to_verify(user: User) -> str:
 # The same form sent twice (a double click, a POST sent again on a slow network) --------------
 
 
-def submission_of(form: RegisterForm) -> tuple[str, User | None]:
-    """The form's one-use token and, when this submission repeats one that made an account,
-    that account. A token that made another account (another address or password) is not this
-    form's first submission (trainer.submissions.earlier_submission)."""
+def submission_of(form: RegisterForm, token: str | None = None) -> tuple[str, User | None]:
+    """The form's one-use token (or `token`, the one it was taken under) and, when this
+    submission repeats one that made an account, that account. A token that made another
+    account (another address or password) is not this form's first submission
+    (trainer.submissions.earlier_submission)."""
 
     def mine(account: User) -> bool:
         return same_registration(account, form)
 
-    return earlier_submission(User, token_of(form), mine)
+    return earlier_submission(User, token or token_of(form), mine)
 
 
 def same_registration(account: User, form: RegisterForm) -> bool:
