@@ -64,6 +64,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_SLOWDOWN_SECONDS": 1.5,
         "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        # A worker's threads run the app one request at a time (trainer/serving.py).
+        "TRAINER_SERIAL_REQUESTS": serial_requests(env),
         # A live class session left this long without a trainer's act is closed (classroom).
         "CLASSROOM_IDLE_MINUTES": int(env.get("CLASSROOM_IDLE_MINUTES", "180")),
         "USERS_PER_PAGE": 25,
@@ -84,6 +86,10 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     if production and (config.get("DEBUG") or env.get("FLASK_DEBUG") == "1"):
         raise ConfigError("Refusing to run in production with debug on.")
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    if config["TRAINER_SERIAL_REQUESTS"] is None:
+        # SQLite's work is all done in this process; PostgreSQL's queries wait on another
+        # process or machine, time in which this worker can serve other requests.
+        config["TRAINER_SERIAL_REQUESTS"] = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     return config
 
 
@@ -109,6 +115,14 @@ def mail_settings(env) -> dict:
         "MAIL_BACKEND": "smtp",
         "TRAINER_OUTBOX_DIR": env.get("TRAINER_OUTBOX_DIR") or None,  # default instance/outbox
     }
+
+
+def serial_requests(env) -> bool | None:
+    """TRAINER_SERIAL_REQUESTS=1 or 0; unset (None), build_config decides by the database."""
+    value = env.get("TRAINER_SERIAL_REQUESTS", "")
+    if value not in ("", "0", "1"):
+        raise ConfigError(f"TRAINER_SERIAL_REQUESTS must be 0 or 1, not {value!r}.")
+    return value == "1" if value else None
 
 
 def proxy_hops(env) -> int:

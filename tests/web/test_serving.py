@@ -1,12 +1,17 @@
 """Behind a reverse proxy: the client's address comes from X-Forwarded-For only when the proxy
-is configured (TRAINER_PROXY_HOPS), and static files have versioned URLs cached for a year."""
+is configured (TRAINER_PROXY_HOPS), and static files have versioned URLs cached for a year. On
+SQLite a worker's threads run the app one request at a time (TRAINER_SERIAL_REQUESTS)."""
 
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import PASSWORD
 from trainer.config import ConfigError, build_config
+from trainer.serving import OneRequestAtATime
 
 OWNER = "officer@example.org"
 FAST = {"LOGIN_SLOWDOWN_SECONDS": 0.01}
@@ -64,3 +69,81 @@ def test_static_links_follow_the_path_prefix_in_either_order(client):
         found = links.findall(page)
         assert len(found) >= 3  # stylesheet, icon, script
         assert all(link.startswith(f"{prefix}/static/") for link in found), found
+
+
+def test_serial_requests_follow_the_database_unless_set(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRAINER_SERIAL_REQUESTS", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://trainer@db/trainer")
+    assert build_config(str(tmp_path))["TRAINER_SERIAL_REQUESTS"] is False
+    monkeypatch.delenv("DATABASE_URL")
+    assert build_config(str(tmp_path))["TRAINER_SERIAL_REQUESTS"] is True  # SQLite, the default
+    monkeypatch.setenv("TRAINER_SERIAL_REQUESTS", "0")
+    assert build_config(str(tmp_path))["TRAINER_SERIAL_REQUESTS"] is False
+    monkeypatch.setenv("TRAINER_SERIAL_REQUESTS", "yes")
+    with pytest.raises(ConfigError, match="TRAINER_SERIAL_REQUESTS"):
+        build_config(str(tmp_path))
+
+
+def counting_app(inside: list, most: list, pause: float = 0.002):
+    """A WSGI app that notes how many requests are inside it at once."""
+
+    def app(environ, start_response):
+        inside.append(1)
+        most.append(len(inside))
+        time.sleep(pause)  # lets go of the GIL, as a query does
+        inside.pop()
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    return app
+
+
+def test_a_workers_threads_run_the_app_one_request_at_a_time():
+    inside, most = [], []
+    serial = OneRequestAtATime(counting_app(inside, most))
+    with ThreadPoolExecutor(4) as pool:
+        bodies = list(pool.map(lambda _: b"".join(serial({}, lambda *a: None)), range(40)))
+    assert bodies == [b"ok"] * 40
+    assert max(most) == 1
+    inside, most = [], []
+    with ThreadPoolExecutor(4) as pool:  # the same app without turns: several at once
+        list(pool.map(lambda _: counting_app(inside, most)({}, lambda *a: None), range(40)))
+    assert max(most) > 1
+
+
+def test_the_response_is_sent_after_the_turn_is_given_up():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        yield b"sent while others run: " + str(serial.turn.locked()).encode()
+
+    serial = OneRequestAtATime(app)
+    assert b"".join(serial({}, lambda *a: None)) == b"sent while others run: False"
+
+
+def test_a_stalled_request_holds_up_the_others_no_longer_than_the_wait():
+    released = threading.Event()
+
+    def app(environ, start_response):
+        if environ.get("stalled"):  # e.g. a mail server that does not answer
+            released.wait(10)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    serial = OneRequestAtATime(app)
+    stalled = threading.Thread(target=serial, args=({"stalled": True}, lambda *a: None))
+    stalled.start()
+    while not serial.turn.locked():
+        time.sleep(0.001)
+    started = time.monotonic()
+    assert serial({}, lambda *a: None) == [b"ok"]
+    waited = time.monotonic() - started
+    released.set()
+    stalled.join()
+    assert OneRequestAtATime.WAIT_SECONDS <= waited < OneRequestAtATime.WAIT_SECONDS + 1
+
+
+def test_the_app_takes_turns_on_sqlite_only(make_app):
+    app = make_app()
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert isinstance(app.wsgi_app, OneRequestAtATime) is sqlite
+    assert app.test_client().get("/login").status_code == 200
