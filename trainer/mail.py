@@ -27,6 +27,7 @@ from flask_mailman.backends import smtp
 from flask_mailman.backends.base import BaseEmailBackend
 
 from trainer.config import LANGUAGES
+from trainer.worker_turns import outside_the_turn
 
 log = logging.getLogger("trainer.mail")
 mailman = Mail()
@@ -106,7 +107,7 @@ def send_all(messages: list[Message]) -> None:
     if not messages:
         return
     try:
-        with _connection() as connection:
+        with outside_the_turn(), _connection() as connection:
             for message in messages:
                 connection.send_messages([_email(message)])
                 sent.append(message)

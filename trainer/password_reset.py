@@ -24,6 +24,7 @@ from trainer.config import LANGUAGES
 from trainer.extensions import db, limiter
 from trainer.models import User
 from trainer.models.types import utcnow
+from trainer.worker_turns import outside_the_turn
 
 LIFETIME = timedelta(hours=1)
 SALT = "trainer.password-reset"
@@ -96,6 +97,8 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
     user = check_token(token, now)
     old_hash, old_version = user.password_hash, user.session_version
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    with outside_the_turn():
+        new_hash = generate_password_hash(password, method=method)
     changed = db.session.execute(
         update(User)
         .where(
@@ -104,7 +107,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
             User.session_version == old_version,
         )
         .values(
-            password_hash=generate_password_hash(password, method=method),
+            password_hash=new_hash,
             session_version=old_version + 1,
             last_login_at=utcnow(),
         )

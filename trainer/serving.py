@@ -3,46 +3,15 @@ static files under versioned URLs that browsers and the proxy may keep for a yea
 worker's threads taking turns to run the app."""
 
 import hashlib
-import threading
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from trainer.worker_turns import OneRequestAtATime
+
 YEAR = 365 * 24 * 3600
-
-
-class OneRequestAtATime:
-    """WSGI middleware: the threads of a worker run the app one request at a time, each
-    waiting at most WAIT_SECONDS for its turn (then it runs beside the others, as without it).
-
-    Under the GIL a worker's threads never run Python at once anyway; they only take turns more
-    often. With SQLite every query is work in this process that lets go of the GIL for a few
-    microseconds, long enough for another thread to take it: a scenario choice made by one of
-    four busy threads changed threads about nine times (4,000 choices in process: 33,000
-    context switches, 5,100 in turns, and 1.5-2.3 times the choices per second), and the
-    thread holding the database's writers' turn (sqlite_writers.py) waited for the GIL while
-    every writer waited for it. Served (make bench's gunicorn, 2 workers of 4 threads, one run
-    each on one machine): scenario choices 664 -> 947 a second, CPU 2.6 -> 1.8 ms each; quiz
-    answer saves 892 -> 1,258; the dashboard 529 -> 892; the lesson page 1,780 -> 2,238.
-    Sockets are still read and written by the threads (the response is sent after the turn),
-    so slow clients and kept-alive connections wait for no one. The wait is bounded so that a
-    request stalled on something outside (a mail server) holds up the others no longer."""
-
-    WAIT_SECONDS = 0.1
-
-    def __init__(self, wsgi_app):
-        self.wsgi_app = wsgi_app
-        self.turn = threading.Lock()
-
-    def __call__(self, environ, start_response):
-        if not self.turn.acquire(timeout=self.WAIT_SECONDS):
-            return self.wsgi_app(environ, start_response)
-        try:
-            return self.wsgi_app(environ, start_response)
-        finally:
-            self.turn.release()
 
 
 def register(app: Flask) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from trainer.config import ConfigError, build_config
-from trainer.serving import OneRequestAtATime
+from trainer.worker_turns import OneRequestAtATime, outside_the_turn
 
 OWNER = "officer@example.org"
 FAST = {"LOGIN_SLOWDOWN_SECONDS": 0.01}
@@ -140,6 +140,51 @@ def test_a_stalled_request_holds_up_the_others_no_longer_than_the_wait():
     released.set()
     stalled.join()
     assert OneRequestAtATime.WAIT_SECONDS <= waited < OneRequestAtATime.WAIT_SECONDS + 1
+
+
+def test_a_request_waiting_outside_the_turn_lets_the_others_run():
+    """A password's key derivation or a mail server's answer: the others need not wait."""
+    outside, others_ran = threading.Event(), threading.Event()
+    held_again = []
+
+    def app(environ, start_response):
+        if environ.get("hashing"):
+            with outside_the_turn():
+                outside.set()
+                others_ran.wait(5)
+            held_again.append(serial.turn.locked())
+        else:
+            others_ran.set()
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    serial = OneRequestAtATime(app)
+    hashing = threading.Thread(target=serial, args=({"hashing": True}, lambda *a: None))
+    hashing.start()
+    outside.wait(5)
+    started = time.monotonic()
+    assert serial({}, lambda *a: None) == [b"ok"]
+    assert time.monotonic() - started < OneRequestAtATime.WAIT_SECONDS  # no wait for its turn
+    hashing.join()
+    assert held_again == [True]  # the turn taken again after the wait
+    assert not serial.turn.locked()  # and given up at the end
+
+
+def test_a_sign_in_derives_the_password_key_outside_the_turn(make_app, make_user, monkeypatch):
+    from trainer.models import users
+
+    app = make_app(TRAINER_SERIAL_REQUESTS=True)
+    make_user(email=OWNER)
+    turn_held = []
+    check = users.check_password_hash
+
+    def checking(stored, password):
+        turn_held.append(app.wsgi_app.turn.locked())
+        return check(stored, password)
+
+    monkeypatch.setattr(users, "check_password_hash", checking)
+    assert attempt(app.test_client(), PASSWORD, "203.0.113.9") == 302
+    assert turn_held == [False]
 
 
 def test_the_app_takes_turns_on_sqlite_only(make_app):

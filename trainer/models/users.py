@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from trainer.extensions import db
 from trainer.models.types import UTCDateTime, utcnow
 from trainer.submissions import TOKEN_MAX
+from trainer.worker_turns import outside_the_turn
 
 EMAIL_MAX = 254
 NAME_MAX = 120
@@ -102,10 +103,12 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        with outside_the_turn():
+            self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        with outside_the_turn():
+            return check_password_hash(self.password_hash, password)
 
     def end_all_sessions(self) -> None:
         self.session_version += 1
