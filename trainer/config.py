@@ -64,7 +64,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_SLOWDOWN_SECONDS": 1.5,
         "VERIFY_RATE_LIMIT": "30 per minute;300 per hour",
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
-        # A worker's threads run the app one request at a time (trainer/serving.py).
+        # A worker's threads run the app one request at a time (trainer/worker_turns.py).
         "TRAINER_SERIAL_REQUESTS": serial_requests(env),
         # A live class session left this long without a trainer's act is closed (classroom).
         "CLASSROOM_IDLE_MINUTES": int(env.get("CLASSROOM_IDLE_MINUTES", "180")),

@@ -22,10 +22,8 @@ class OneRequestAtATime:
     each on one machine): scenario choices 664 -> 947 a second, CPU 2.6 -> 1.8 ms each; quiz
     answer saves 892 -> 1,258; the dashboard 529 -> 892; the lesson page 1,780 -> 2,238.
     Sockets are still read and written by the threads (the response is sent after the turn),
-    so slow clients and kept-alive connections wait for no one. The wait is bounded so that a
-    request stalled on something outside (a mail server) holds up the others no longer."""
-
-    WAIT_SECONDS = WAIT_SECONDS
+    so slow clients and kept-alive connections wait for no one. The known long waits are made
+    outside the turn (outside_the_turn); the bounded wait covers the others."""
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from trainer.config import ConfigError, build_config
-from trainer.worker_turns import OneRequestAtATime, outside_the_turn
+from trainer.worker_turns import WAIT_SECONDS, OneRequestAtATime, outside_the_turn
 
 OWNER = "officer@example.org"
 FAST = {"LOGIN_SLOWDOWN_SECONDS": 0.01}
@@ -139,7 +139,7 @@ def test_a_stalled_request_holds_up_the_others_no_longer_than_the_wait():
     waited = time.monotonic() - started
     released.set()
     stalled.join()
-    assert OneRequestAtATime.WAIT_SECONDS <= waited < OneRequestAtATime.WAIT_SECONDS + 1
+    assert WAIT_SECONDS <= waited < WAIT_SECONDS + 1
 
 
 def test_a_request_waiting_outside_the_turn_lets_the_others_run():
@@ -164,7 +164,7 @@ def test_a_request_waiting_outside_the_turn_lets_the_others_run():
     outside.wait(5)
     started = time.monotonic()
     assert serial({}, lambda *a: None) == [b"ok"]
-    assert time.monotonic() - started < OneRequestAtATime.WAIT_SECONDS  # no wait for its turn
+    assert time.monotonic() - started < WAIT_SECONDS  # no wait for its turn
     hashing.join()
     assert held_again == [True]  # the turn taken again after the wait
     assert not serial.turn.locked()  # and given up at the end
