@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from trainer import audit
 from trainer.extensions import db
@@ -28,7 +28,7 @@ from trainer.models import (
 )
 from trainer.models.cohorts import cohort_trainers
 from trainer.models.types import utcnow
-from trainer.worker_turns import outside_the_turn
+from trainer.models.users import password_matches
 
 # Checked against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -134,8 +134,7 @@ def authenticate(email: str, password: str) -> User | None:
     """
     user = find_by_email(email)
     if user is None:
-        with outside_the_turn():
-            check_password_hash(_DUMMY_HASH, password)
+        password_matches(_DUMMY_HASH, password)
         return None
     if not user.check_password(password):
         return None

@@ -17,14 +17,13 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import update
-from werkzeug.security import generate_password_hash
 
 from trainer import accounts, mail
 from trainer.config import LANGUAGES
 from trainer.extensions import db, limiter
 from trainer.models import User
 from trainer.models.types import utcnow
-from trainer.worker_turns import outside_the_turn
+from trainer.models.users import hash_password
 
 LIFETIME = timedelta(hours=1)
 SALT = "trainer.password-reset"
@@ -96,9 +95,7 @@ def reset_password(token: str, password: str, now: datetime | None = None) -> Us
     only one changes the password; the other is told the link was used."""
     user = check_token(token, now)
     old_hash, old_version = user.password_hash, user.session_version
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-    with outside_the_turn():
-        new_hash = generate_password_hash(password, method=method)
+    new_hash = hash_password(password)
     changed = db.session.execute(
         update(User)
         .where(

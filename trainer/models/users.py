@@ -74,6 +74,19 @@ def enum_column(enum_cls, name):
     )
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password. Its key derivation (scrypt, ~0.1 s of C without the GIL)
+    and its check below run outside the worker's turn (trainer/worker_turns.py)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    with outside_the_turn():
+        return generate_password_hash(password, method=method)
+
+
+def password_matches(stored: str, password: str) -> bool:
+    with outside_the_turn():
+        return check_password_hash(stored, password)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -102,13 +115,10 @@ class User(UserMixin, db.Model):
     submission_token: Mapped[str | None] = mapped_column(String(TOKEN_MAX), unique=True)
 
     def set_password(self, password: str) -> None:
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        with outside_the_turn():
-            self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        with outside_the_turn():
-            return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def end_all_sessions(self) -> None:
         self.session_version += 1
