@@ -123,6 +123,8 @@ def test_a_trainer_runs_a_mock_trial_with_a_room_of_three(live_server, make_user
     )
     screenshot(ivanov, "94-class-phone-revealed-ru")
     no_sideways_scroll(ivanov)
+    # The projector reloads itself for the results: leaving it before then would interrupt that.
+    expect(projector.locator(".projector-scene .distribution")).to_be_visible(timeout=FOLLOW)
     projector.goto(f"{base}/class/{code}/projector?both=1")
     expect(projector.locator(".projector-columns [lang=en]")).to_contain_text("What do you do?")
     expect(projector.locator(".projector-columns [lang=ru]")).to_contain_text("Как вы поступите?")
