@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from trainer import plain_reads
+from trainer import plain_statements
 from trainer.cohorts.my_training import assigned_training, held_certificate, learners_training
 from trainer.extensions import db
 from trainer.learn import bp, fragments
@@ -135,7 +135,9 @@ def opened_rows(statement, slug: str) -> list:
     """The rows of MODULE_ROW or MODULE_PAGE for the module and the signed-in learner; 404 for
     no module, 403 outside the module's audience."""
     parameters = {"slug": slug, "user_id": current_user.id}
-    rows = plain_reads.rows(plain_reads.reading_connection(db.session), statement, parameters)
+    rows = plain_statements.rows(
+        plain_statements.reading_connection(db.session), statement, parameters
+    )
     if not rows:
         abort(404)
     authorize("learn.open_module", content_of_id(rows[0].latest_id, rows[0].latest_hash).meta)
@@ -178,8 +180,8 @@ def part_url(slug: str, kind: str, part_id: str) -> str:
 @require("learn.browse")
 def catalogue():
     user = current_user._get_current_object()  # one look-up, not one a module
-    rows = plain_reads.rows(
-        plain_reads.reading_connection(db.session), CATALOGUE, {"user_id": user.id}
+    rows = plain_statements.rows(
+        plain_statements.reading_connection(db.session), CATALOGUE, {"user_id": user.id}
     )
     cards = []
     for slug, version_id, content_hash, status, percent in rows:

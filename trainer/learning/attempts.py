@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from trainer import plain_statements
 from trainer.content.schema import Quiz
 from trainer.extensions import db
 from trainer.learning import grading
@@ -232,8 +233,8 @@ SHEET_BY_ID = (
 
 
 def open_sheet(attempt_id: int) -> OpenSheet | None:
-    row = db.session.connection().execute(SHEET_BY_ID, {"attempt_id": attempt_id}).first()
-    return OpenSheet(*row) if row else None
+    found = plain_statements.rows(db.session.connection(), SHEET_BY_ID, {"attempt_id": attempt_id})
+    return OpenSheet(*found[0]) if found else None
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,12 @@ class StoredAnswer:
 STORED_ANSWERS = select(
     _answers.c.question_id, _answers.c.id, _answers.c.response, _answers.c.revision
 ).where(_answers.c.attempt_id == bindparam("attempt_id"))
-INSERT_ANSWER = insert(_answers)
+INSERT_ANSWER = insert(_answers).values(
+    {
+        name: bindparam(name, type_=_answers.c[name].type)
+        for name in ("attempt_id", "question_id", "response", "saved_at", "revision")
+    }
+)
 # Each write matches only the revision it read: a change made meanwhile (another tab) makes it
 # match no row, and the view runs again on fresh rows (trainer/transactions.py).
 UPDATE_ANSWER = (
@@ -261,7 +267,9 @@ UPDATE_ANSWER = (
 
 
 def stored_answers(attempt_id: int) -> dict[str, StoredAnswer]:
-    rows = db.session.connection().execute(STORED_ANSWERS, {"attempt_id": attempt_id})
+    rows = plain_statements.rows(
+        db.session.connection(), STORED_ANSWERS, {"attempt_id": attempt_id}
+    )
     return {question_id: StoredAnswer(*rest) for question_id, *rest in rows}
 
 
@@ -331,21 +339,23 @@ def _write(sheet: OpenSheet, stored: dict[str, StoredAnswer], changes: dict, now
         answer = stored.get(question_id)
         if answer is None:
             row = {"attempt_id": sheet.id, "question_id": question_id, "response": response}
-            connection.execute(INSERT_ANSWER, {**row, "saved_at": now, "revision": 1})
+            plain_statements.written(
+                connection, INSERT_ANSWER, {**row, "saved_at": now, "revision": 1}
+            )
             revisions[question_id] = 1
             first.append(question_id)
             continue
         params = {"answer_id": answer.id, "read": answer.revision}
         params |= {"new_response": response, "now": now}
-        _one_row(connection.execute(UPDATE_ANSWER, params), "quiz_answers")
+        _one_row(plain_statements.written(connection, UPDATE_ANSWER, params), "quiz_answers")
         revisions[question_id] = answer.revision + 1
     _record_first_answers(sheet, first)
     return revisions
 
 
-def _one_row(outcome, table: str) -> None:
+def _one_row(matched: int, table: str) -> None:
     """A write guarded by a revision that matched no row lost a race: run the view again."""
-    if outcome.rowcount != 1:
+    if matched != 1:
         raise StaleDataError(f"{table}: a row changed since it was read")
 
 
@@ -384,8 +394,10 @@ CLAIM_OPEN = (
 
 def _claim_open(sheet: OpenSheet, now: datetime) -> None:
     """Lock the attempt row while it is open: a submit waits until these answers are in."""
-    claimed = db.session.connection().execute(CLAIM_OPEN, {"attempt_id": sheet.id, "now": now})
-    if claimed.rowcount != 1:
+    claimed = plain_statements.written(
+        db.session.connection(), CLAIM_OPEN, {"attempt_id": sheet.id, "now": now}
+    )
+    if claimed != 1:
         raise AttemptClosed(_l("This attempt has been submitted; answers can no longer change."))
 
 

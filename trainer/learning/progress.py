@@ -4,6 +4,7 @@ from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from trainer import plain_statements
 from trainer.extensions import db
 from trainer.learning.cohort_queries import pinned_version_id
 from trainer.learning.completion import is_complete, percent_done
@@ -88,7 +89,12 @@ def record(progress: Progress, verb: Verb, object_id: str, result: dict | None =
 
 
 _events, _progress = LearningEvent.__table__, Progress.__table__
-INSERT_EVENT = insert(_events)
+INSERT_EVENT = insert(_events).values(
+    {
+        name: bindparam(name, type_=_events.c[name].type)
+        for name in ("user_id", "verb", "object_id", "module_version_id", "result", "created_at")
+    }
+)
 # Bumps the row's version and matches only the version read, as the ORM's update would.
 TOUCH_PROGRESS = (
     update(_progress)
@@ -115,12 +121,12 @@ def record_at_once(progress, verb: Verb, object_id: str, result: dict | None = N
     now, connection = utcnow(), db.session.connection()
     event = {"user_id": progress.user_id, "verb": verb, "object_id": object_id}
     event |= {"module_version_id": progress.module_version_id, "result": result}
-    connection.execute(INSERT_EVENT, {**event, "created_at": now})
+    plain_statements.written(connection, INSERT_EVENT, {**event, "created_at": now})
     read = progress.row_version
-    touched = connection.execute(
-        TOUCH_PROGRESS, {"progress_id": progress.id, "read": read, "now": now}
+    touched = plain_statements.written(
+        connection, TOUCH_PROGRESS, {"progress_id": progress.id, "read": read, "now": now}
     )
-    if touched.rowcount != 1:
+    if touched != 1:
         raise StaleDataError("progress: the row changed since it was read")
     if orm:
         set_committed_value(progress, "updated_at", now)

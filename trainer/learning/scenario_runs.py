@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from trainer import plain_statements
 from trainer.content.schema import Choice, DecisionNode, RulingNode, RulingOption, Scenario
 from trainer.extensions import db
 from trainer.learning import scenarios as engine
@@ -122,13 +123,12 @@ _RUN_AT = 6 + len(PROGRESS_COLUMNS)  # where the run's columns start in a row
 
 def read_choice(slug: str, user_id: int, run_id: int) -> ChoiceRead | None:
     """What a choice needs, in one statement; None for no synced module of that slug."""
-    row = (
-        db.session.connection()
-        .execute(CHOICE_READ, {"slug": slug, "user_id": user_id, "run_id": run_id})
-        .first()
+    found = plain_statements.rows(
+        db.session.connection(), CHOICE_READ, {"slug": slug, "user_id": user_id, "run_id": run_id}
     )
-    if row is None:
+    if not found:
         return None
+    row = found[0]
     module_id, slug, latest_id, latest_hash, run_module_id, run_hash = row[:6]
     progress = row[6:_RUN_AT]
     run = row[_RUN_AT:]
@@ -225,10 +225,8 @@ def take_act(
     # Conditional on the step count: of two identical submissions only one matches.
     statement = END_RUN if ended else MOVE_RUN
     params = {f"new_{name}": value for name, value in changes.items()}
-    applied = (
-        db.session.connection()
-        .execute(statement, {**params, "run_id": run.id, "at_step": at_step})
-        .rowcount
+    applied = plain_statements.written(
+        db.session.connection(), statement, {**params, "run_id": run.id, "at_step": at_step}
     )
     if applied != 1:
         return False

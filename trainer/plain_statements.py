@@ -1,12 +1,14 @@
-"""The reads every page makes, sent to the driver's cursor with the statement's compiled text.
+"""The reads every page makes, and the writes of the most frequent forms (a scenario choice, a
+quiz answer's autosave), sent to the driver's cursor with the statement's compiled text.
 
-SQLAlchemy's execution of a select (execution context, cursor result, Row objects) costs more
+SQLAlchemy's execution of a statement (execution context, cursor result, Row objects) costs more
 than the statement itself: on SQLite ~24 us against ~9 for the lesson page's row, ~21 against
-~10 for the catalogue's rows. The signed-in user and the learner pages' reads run here instead.
-Each statement is compiled once per dialect; its parameters go in the compiled order with their
-types' bind conversions, each column comes out through its type's result conversion (text to
-datetime on SQLite, JSON text to a dict, text to an Enum), and the statement events are sent, so
-listeners (query counts, timings) still see every statement. Driver errors are raised as
+~10 for the catalogue's rows. The signed-in user and the learner pages' reads run here instead,
+and so do the reads and writes of a scenario choice and a quiz answer's save (five statements
+each). Each statement is compiled once per dialect; its parameters go in the compiled order with
+their types' bind conversions, each column comes out through its type's result conversion (text
+to datetime on SQLite, JSON text to a dict, text to an Enum), and the statement events are sent,
+so listeners (query counts, timings) still see every statement. Driver errors are raised as
 SQLAlchemy's execution raises them. Statements with expanding parameters (IN lists) are refused.
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Executable, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -58,10 +60,10 @@ def reading_connection(session: Session) -> Connection:
     return kept
 
 
-_prepared: dict[tuple[int, str], tuple[Select, Prepared]] = {}
+_prepared: dict[tuple[int, str], tuple[Executable, Prepared]] = {}
 
 
-def prepare(statement: Select, connection: Connection) -> Prepared:
+def prepare(statement: Executable, connection: Connection) -> Prepared:
     dialect = connection.dialect
     key = (id(statement), dialect.name)
     known = _prepared.get(key)
@@ -69,14 +71,15 @@ def prepare(statement: Select, connection: Connection) -> Prepared:
         return known[1]
     compiled = statement.compile(dialect=dialect)
     if "POSTCOMPILE" in compiled.string:
-        raise ValueError("plain_reads: a statement with expanding parameters (IN lists)")
+        raise ValueError("plain_statements: a statement with expanding parameters (IN lists)")
     binds = {
         compiled.escaped_bind_names.get(name, name): bind.type.dialect_impl(dialect).bind_processor(
             dialect
         )
         for bind, name in compiled.bind_names.items()
     }
-    columns = list(statement.selected_columns)
+    selected = statement.selected_columns if isinstance(statement, Select) else None
+    columns = list(selected) if selected is not None else []
     conversions = (
         (index, column.type.dialect_impl(dialect).result_processor(dialect, None))
         for index, column in enumerate(columns)
@@ -87,7 +90,7 @@ def prepare(statement: Select, connection: Connection) -> Prepared:
         compiled=compiled,
         bind_conversions={name: convert for name, convert in binds.items() if convert},
         result_conversions=tuple((i, convert) for i, convert in conversions if convert),
-        row=namedtuple("Row", statement.selected_columns.keys()),  # two columns of one key: refused
+        row=namedtuple("Row", selected.keys() if selected is not None else ()),
     )
     _prepared[key] = (statement, prepared)  # statements are module constants: a few entries
     return prepared
@@ -96,11 +99,7 @@ def prepare(statement: Select, connection: Connection) -> Prepared:
 def rows(connection: Connection, statement: Select, parameters: dict) -> list:
     """The statement's rows, as named tuples (attributes by column key, or unpacked)."""
     prepared = prepare(statement, connection)
-    values = prepared.compiled.construct_params(parameters)
-    for name, convert in prepared.bind_conversions.items():
-        values[name] = convert(values[name])
-    arguments = tuple(values[n] for n in prepared.names) if prepared.names else values
-    fetched = fetch_all(connection, prepared.text, arguments)
+    fetched = run(connection, prepared.text, driver_arguments(prepared, parameters), fetch=True)
     make, conversions = prepared.row._make, prepared.result_conversions
     if not conversions:
         return [make(row) for row in fetched]
@@ -113,8 +112,23 @@ def rows(connection: Connection, statement: Select, parameters: dict) -> list:
     return converted
 
 
-def fetch_all(connection: Connection, text: str, arguments) -> list:
-    """The driver's rows of `text`, the statement events sent around it."""
+def written(connection: Connection, statement: Executable, parameters: dict) -> int:
+    """An INSERT, UPDATE or DELETE built once, every value given (no column defaults are
+    applied): the number of rows it matched."""
+    prepared = prepare(statement, connection)
+    return run(connection, prepared.text, driver_arguments(prepared, parameters), fetch=False)
+
+
+def driver_arguments(prepared: Prepared, parameters: dict):
+    values = prepared.compiled.construct_params(parameters)
+    for name, convert in prepared.bind_conversions.items():
+        values[name] = convert(values[name])
+    return tuple(values[n] for n in prepared.names) if prepared.names else values
+
+
+def run(connection: Connection, text: str, arguments, fetch: bool):
+    """The driver's rows of `text` (or the count of rows it changed), the statement events
+    sent around it."""
     events = connection.dispatch
     dialect = connection.dialect
     cursor = None
@@ -122,14 +136,14 @@ def fetch_all(connection: Connection, text: str, arguments) -> list:
         cursor = connection.connection.dbapi_connection.cursor()
         events.before_cursor_execute(connection, cursor, text, arguments, None, False)
         cursor.execute(text, arguments)
-        fetched = cursor.fetchall()
+        outcome = cursor.fetchall() if fetch else cursor.rowcount
         events.after_cursor_execute(connection, cursor, text, arguments, None, False)
     except dialect.loaded_dbapi.Error as error:
         raise as_sqlalchemy_error(connection, cursor, text, arguments, error) from error
     finally:
         if cursor is not None:
             cursor.close()
-    return fetched
+    return outcome
 
 
 def as_sqlalchemy_error(connection, cursor, statement: str, parameters, error) -> DBAPIError:

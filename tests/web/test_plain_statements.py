@@ -1,15 +1,20 @@
-"""The pages' reads sent to the driver directly (trainer/plain_reads.py) must give what
+"""The pages' reads sent to the driver directly (trainer/plain_statements.py) must give what
 SQLAlchemy's own execution gives, on SQLite and on PostgreSQL."""
+
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import bindparam, event, func, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import sign_in, sql_statements, sync_example
-from trainer import plain_reads
+from trainer import plain_statements
 from trainer.extensions import db
 from trainer.learn.views import CATALOGUE, MODULE_PAGE, MODULE_ROW
 from trainer.learning import progress as tracking
-from trainer.models import Module, Progress, Status, User
+from trainer.learning.progress import INSERT_EVENT, TOUCH_PROGRESS
+from trainer.models import LearningEvent, Module, Progress, Status, User, Verb
+from trainer.models.types import utcnow
 
 PROGRESS = Progress.__table__
 # Every kind of column a page reads: an Enum, JSON, an aware datetime, a literal bound in the
@@ -40,7 +45,7 @@ def test_plain_rows_are_the_rows_sqlalchemy_returns(app, started, statement):
     with app.app_context():
         connection = db.session.connection()
         expected = connection.execute(statement, started).all()
-        got = plain_reads.rows(connection, statement, started)
+        got = plain_statements.rows(connection, statement, started)
     assert expected  # the comparison is of real rows
     assert [row._asdict() for row in got] == [row._asdict() for row in expected]
     assert [list(map(type, row)) for row in got] == [list(map(type, row)) for row in expected]
@@ -48,7 +53,7 @@ def test_plain_rows_are_the_rows_sqlalchemy_returns(app, started, statement):
 
 def test_plain_rows_convert_each_column_by_its_type(app, started):
     with app.app_context():
-        [row] = plain_reads.rows(db.session.connection(), MIXED, started)
+        [row] = plain_statements.rows(db.session.connection(), MIXED, started)
     assert row.status is Status.IN_PROGRESS
     assert row.state["lessons"] == ["intro"]
     assert row.updated_at.tzinfo is not None
@@ -57,17 +62,17 @@ def test_plain_rows_convert_each_column_by_its_type(app, started):
     assert status is row.status
 
 
-def test_plain_reads_are_seen_by_statement_listeners(app, started):
+def test_plain_statements_are_seen_by_statement_listeners(app, started):
     """Query counts per page (tests/web/test_speed.py) must still count them."""
     with sql_statements(app) as sent, app.app_context():
-        plain_reads.rows(db.session.connection(), CATALOGUE, started)
+        plain_statements.rows(db.session.connection(), CATALOGUE, started)
     assert len(sent) == 1 and "FROM modules" in sent[0]
 
 
 def test_a_statement_with_an_in_list_is_refused(app):
     listed = select(PROGRESS.c.id).where(PROGRESS.c.user_id.in_(bindparam("ids", expanding=True)))
     with app.app_context(), pytest.raises(ValueError, match="expanding"):
-        plain_reads.rows(db.session.connection(), listed, {"ids": [1, 2]})
+        plain_statements.rows(db.session.connection(), listed, {"ids": [1, 2]})
 
 
 def test_a_read_only_page_takes_no_connection_from_the_pool_on_sqlite(app, client, learner):
@@ -123,3 +128,61 @@ def test_a_form_is_read_and_written_on_one_connection(app, client, started, lear
         event.remove(engine, "before_cursor_execute", note)
     assert response.status_code == 302
     assert len(connections) > 2 and len(set(map(id, connections))) == 1
+
+
+# Writes ------------------------------------------------------------------------------------
+
+
+def test_a_plain_insert_stores_what_the_orm_reads_back(app, started):
+    """An Enum, JSON and an aware datetime go in through their types' conversions."""
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    event = {"user_id": started["user_id"], "verb": Verb.CHOSE, "object_id": "example/x"}
+    with app.app_context():
+        version_id = db.session.scalar(select(Progress.module_version_id))
+        event |= {"module_version_id": version_id, "result": {"run": 1, "choice": "a"}}
+        connection = db.session.connection()
+        assert plain_statements.written(connection, INSERT_EVENT, {**event, "created_at": at}) == 1
+        db.session.commit()
+        stored = db.session.scalar(
+            select(LearningEvent).where(LearningEvent.object_id == "example/x")
+        )
+    assert stored.verb is Verb.CHOSE
+    assert stored.result == {"run": 1, "choice": "a"}
+    assert stored.created_at == at
+
+
+def test_a_plain_update_counts_the_rows_its_guard_matched(app, started):
+    """The progress's version guard: the version read matches once, a stale one never."""
+    now = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        progress = db.session.scalar(select(Progress))
+        read, guard = progress.row_version, {"progress_id": progress.id, "now": now}
+        connection = db.session.connection()
+        assert plain_statements.written(connection, TOUCH_PROGRESS, {**guard, "read": read}) == 1
+        assert plain_statements.written(connection, TOUCH_PROGRESS, {**guard, "read": read}) == 0
+        db.session.commit()
+        db.session.expire_all()
+        progress = db.session.get(Progress, progress.id)
+        assert (progress.row_version, progress.updated_at) == (read + 1, now)
+
+
+def test_a_plain_write_that_breaks_a_constraint_raises_sqlalchemys_error(app, started):
+    """trainer/transactions.py runs a request again on SQLAlchemy's IntegrityError: a plain
+    write must raise the same class, not the driver's."""
+    orphan = {"user_id": started["user_id"], "verb": Verb.CHOSE, "object_id": "example/y"}
+    orphan |= {
+        "module_version_id": 10**9,
+        "result": None,
+        "created_at": utcnow(),
+    }  # no such version
+    with app.app_context(), pytest.raises(IntegrityError):
+        plain_statements.written(db.session.connection(), INSERT_EVENT, orphan)
+
+
+def test_plain_writes_are_seen_by_statement_listeners(app, started):
+    with sql_statements(app) as sent, app.app_context():
+        progress = db.session.scalar(select(Progress))
+        guard = {"progress_id": progress.id, "read": progress.row_version, "now": utcnow()}
+        sent.clear()
+        plain_statements.written(db.session.connection(), TOUCH_PROGRESS, guard)
+    assert len(sent) == 1 and sent[0].startswith("UPDATE progress")
