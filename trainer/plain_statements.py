@@ -33,31 +33,41 @@ class Prepared:
     row: type  # a named tuple of the selected columns' keys
 
 
-# Per thread, the SQLite connection that requests' first reads go to (reading_connection).
+# Per thread, the connection that pages' first reads go to (reading_connection).
 _kept = threading.local()
 
 
 def reading_connection(session: Session) -> Connection:
-    """Where a request's reads made before it writes anything go. For a page (GET) on SQLite,
-    a connection kept per thread outside the ORM session: Python's sqlite3 runs a SELECT outside
-    any transaction anyway (it begins one at the first write), and the session's connection,
-    checked out from the pool and returned for each request, was 30 of a signed-in page's
-    200 us. It does not see the session's uncommitted changes: reads after a write go through
-    the session. A form (POST), whose writes follow its reads, and other databases use the
-    session's own connection: with a scenario choice's first read on the kept connection and
-    its writes on the session's, it took 800 us in process instead of 700 (two page caches, each
-    reloaded after the other's commit). So does code outside a request (CLI, tests). A thread
-    that ends (the development server runs one per request) leaves its connection to the pool."""
-    engine = session.get_bind()
+    """Where a request's reads made before it writes anything go. For a page (GET), a
+    connection kept per thread outside the ORM session, each read its own transaction: Python's
+    sqlite3 runs a SELECT outside any transaction anyway (it begins one at the first write), and
+    on PostgreSQL the connection is in autocommit. The session's connection, checked out from
+    the pool and returned for each request, was 30 of a signed-in page's 200 us on SQLite; on
+    PostgreSQL it cost three round trips besides the page's reads (the pool's ping, BEGIN and
+    the ROLLBACK on return: a module page sent five statements for its two reads). It does not
+    see the session's uncommitted changes: reads after a write go through the session. A form
+    (POST), whose writes follow its reads, uses the session's own connection: with a scenario
+    choice's first read on the kept connection and its writes on the session's, it took 800 us
+    in process instead of 700 on SQLite (two page caches, each reloaded after the other's
+    commit). So does code outside a request (CLI, tests). A thread that ends (the development
+    server runs one per request) leaves its connection to the pool."""
     page = has_request_context() and request.method in ("GET", "HEAD")
-    if not page or engine.dialect.name != "sqlite":
+    if not page:
         return session.connection()
+    engine = session.get_bind()
     kept = getattr(_kept, "connection", None)
     if kept is None or kept.engine is not engine or kept.invalidated:
         if kept is not None:
             kept.close()  # another app's (tests), or a connection found broken
-        kept = _kept.connection = engine.connect()
+        kept = _kept.connection = connection_for_reads(engine)
     return kept
+
+
+def connection_for_reads(engine) -> Connection:
+    connection = engine.connect()
+    if engine.dialect.name == "sqlite":
+        return connection
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 _prepared: dict[tuple[int, str], tuple[Executable, Prepared]] = {}
@@ -99,7 +109,16 @@ def prepare(statement: Executable, connection: Connection) -> Prepared:
 def rows(connection: Connection, statement: Select, parameters: dict) -> list:
     """The statement's rows, as named tuples (attributes by column key, or unpacked)."""
     prepared = prepare(statement, connection)
-    fetched = run(connection, prepared.text, driver_arguments(prepared, parameters), fetch=True)
+    arguments = driver_arguments(prepared, parameters)
+    try:
+        fetched = run(connection, prepared.text, arguments, fetch=True)
+    except DBAPIError as error:
+        if not (error.connection_invalidated and connection is getattr(_kept, "connection", None)):
+            raise
+        # The kept connection was lost (the server restarted): nothing pinged it before this
+        # request, as the pool does at a checkout, so the read is made once more on a new one.
+        connection = _kept.connection = connection_for_reads(connection.engine)
+        fetched = run(connection, prepared.text, arguments, fetch=True)
     make, conversions = prepared.row._make, prepared.result_conversions
     if not conversions:
         return [make(row) for row in fetched]
