@@ -62,6 +62,17 @@ def the_attempt(app) -> QuizAttempt:
         return attempt
 
 
+def stored_answers_soon(app, attempt_id: int, expected: int, seconds: float = 5) -> int:
+    """How many answers the attempt has stored, once it has `expected` or the time is up."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.app_context():
+            count = len(attempts.stored_answers(attempt_id))
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
+
+
 def signed_in_officer(live_server, browser, make_user, module_copy, **quiz_settings):
     """The example quiz without its essay (submitting grades at once), and an officer's page."""
     from tests.conftest import sync_example
@@ -92,6 +103,9 @@ def test_answer_reload_resume_and_submit_twice(live_server, browser, make_user, 
     for question_id in first_page[:2]:
         fill(page, answers[question_id])
     expect(page.locator(".autosave-status")).to_contain_text("Your answers are saved.")
+    # The status may tell of the first answer's save while the second's is still on its way
+    # (the answers were chosen more than the save's 300 ms apart); a reload then races it.
+    assert stored_answers_soon(live_server, attempt_id, 2) == 2
     page.reload()
     expect(page.get_by_text("Answered 2 of 7 questions.")).to_be_visible()
     for question_id in first_page[2:]:
