@@ -1,6 +1,8 @@
 """The pages' reads sent to the driver directly (trainer/plain_statements.py) must give what
 SQLAlchemy's own execution gives, on SQLite and on PostgreSQL."""
 
+import gc
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -212,3 +214,34 @@ def test_plain_writes_are_seen_by_statement_listeners(app, started):
         sent.clear()
         plain_statements.written(db.session.connection(), TOUCH_PROGRESS, guard)
     assert len(sent) == 1 and sent[0].startswith("UPDATE progress")
+
+
+def test_a_kept_connection_left_by_an_ended_thread_goes_back_to_the_pool_transactional(
+    app, started
+):
+    """The development server runs a request per thread: a thread's kept connection (in
+    autocommit on PostgreSQL) goes back to the pool when the thread ends, and the sessions that
+    check it out again get a transaction, not autocommit."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's kept connection changes no setting")
+
+    def page_read():
+        with app.test_request_context("/learn/"):
+            kept = plain_statements.reading_connection(db.session)
+            assert kept.connection.dbapi_connection.autocommit
+            plain_statements.rows(kept, CATALOGUE, started)
+
+    for _ in range(3):
+        thread = threading.Thread(target=page_read)
+        thread.start()
+        thread.join()
+    gc.collect()
+    with app.app_context():
+        connections = [engine.connect() for _ in range(engine.pool.checkedin() + 1)]
+        try:
+            assert not any(c.connection.dbapi_connection.autocommit for c in connections)
+        finally:
+            for connection in connections:
+                connection.close()
