@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import Connection, Executable, Select
+from sqlalchemy import Connection, Executable, Select, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -54,20 +54,25 @@ def reading_connection(session: Session) -> Connection:
     page = has_request_context() and request.method in ("GET", "HEAD")
     if not page:
         return session.connection()
-    engine = session.get_bind()
+    return kept_connection(session.get_bind())
+
+
+def kept_connection(engine) -> Connection:
+    """This thread's kept connection to `engine`, opened anew if it has none or it broke."""
     kept = getattr(_kept, "connection", None)
     if kept is None or kept.engine is not engine or kept.invalidated:
         if kept is not None:
             kept.close()  # another app's (tests), or a connection found broken
-        kept = _kept.connection = connection_for_reads(engine)
+        kept = _kept.connection = engine.connect()
+        if engine.dialect.name != "sqlite":  # each read its own transaction, as on SQLite
+            kept.execution_options(isolation_level="AUTOCOMMIT")  # changes `kept` itself
     return kept
 
 
-def connection_for_reads(engine) -> Connection:
-    connection = engine.connect()
-    if engine.dialect.name == "sqlite":
-        return connection
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
+def insert_values(table, *names: str):
+    """An INSERT of `names`, each a parameter of its own name: what written() needs, as it
+    applies no column defaults."""
+    return insert(table).values({name: bindparam(name, type_=table.c[name].type) for name in names})
 
 
 _prepared: dict[tuple[int, str], tuple[Executable, Prepared]] = {}
@@ -117,7 +122,7 @@ def rows(connection: Connection, statement: Select, parameters: dict) -> list:
             raise
         # The kept connection was lost (the server restarted): nothing pinged it before this
         # request, as the pool does at a checkout, so the read is made once more on a new one.
-        connection = _kept.connection = connection_for_reads(connection.engine)
+        connection = kept_connection(connection.engine)
         fetched = run(connection, prepared.text, arguments, fetch=True)
     make, conversions = prepared.row._make, prepared.result_conversions
     if not conversions:

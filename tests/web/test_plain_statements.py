@@ -198,11 +198,7 @@ def test_a_plain_write_that_breaks_a_constraint_raises_sqlalchemys_error(app, st
     """trainer/transactions.py runs a request again on SQLAlchemy's IntegrityError: a plain
     write must raise the same class, not the driver's."""
     orphan = {"user_id": started["user_id"], "verb": Verb.CHOSE, "object_id": "example/y"}
-    orphan |= {
-        "module_version_id": 10**9,
-        "result": None,
-        "created_at": utcnow(),
-    }  # no such version
+    orphan |= {"module_version_id": 10**9, "result": None, "created_at": utcnow()}  # no version
     with app.app_context(), pytest.raises(IntegrityError):
         plain_statements.written(db.session.connection(), INSERT_EVENT, orphan)
 

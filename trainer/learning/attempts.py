@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -247,11 +247,8 @@ class StoredAnswer:
 STORED_ANSWERS = select(
     _answers.c.question_id, _answers.c.id, _answers.c.response, _answers.c.revision
 ).where(_answers.c.attempt_id == bindparam("attempt_id"))
-INSERT_ANSWER = insert(_answers).values(
-    {
-        name: bindparam(name, type_=_answers.c[name].type)
-        for name in ("attempt_id", "question_id", "response", "saved_at", "revision")
-    }
+INSERT_ANSWER = plain_statements.insert_values(
+    _answers, "attempt_id", "question_id", "response", "saved_at", "revision"
 )
 # Each write matches only the revision it read: a change made meanwhile (another tab) makes it
 # match no row, and the view runs again on fresh rows (trainer/transactions.py).

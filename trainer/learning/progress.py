@@ -1,6 +1,6 @@
 """Recording learning: every act appends an event and updates Progress in the same flush."""
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -89,11 +89,8 @@ def record(progress: Progress, verb: Verb, object_id: str, result: dict | None =
 
 
 _events, _progress = LearningEvent.__table__, Progress.__table__
-INSERT_EVENT = insert(_events).values(
-    {
-        name: bindparam(name, type_=_events.c[name].type)
-        for name in ("user_id", "verb", "object_id", "module_version_id", "result", "created_at")
-    }
+INSERT_EVENT = plain_statements.insert_values(
+    _events, "user_id", "verb", "object_id", "module_version_id", "result", "created_at"
 )
 # Bumps the row's version and matches only the version read, as the ORM's update would.
 TOUCH_PROGRESS = (
