@@ -3,7 +3,7 @@ SQLAlchemy's own execution gives, on SQLite and on PostgreSQL."""
 
 import gc
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import bindparam, event, func, literal, select, text
@@ -11,11 +11,23 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import sign_in, sql_statements, sync_example
 from trainer import plain_statements
+from trainer.cohorts.my_training import LEARNERS_TRAINING
 from trainer.extensions import db
 from trainer.learn.views import CATALOGUE, MODULE_PAGE, MODULE_ROW
 from trainer.learning import progress as tracking
+from trainer.learning.cohort_queries import LEARNER_ASSIGNMENTS
 from trainer.learning.progress import INSERT_EVENT, TOUCH_PROGRESS
-from trainer.models import LearningEvent, Module, Progress, Status, User, Verb
+from trainer.models import (
+    Assignment,
+    Cohort,
+    CohortMember,
+    LearningEvent,
+    Module,
+    Progress,
+    Status,
+    User,
+    Verb,
+)
 from trainer.models.types import utcnow
 
 PROGRESS = Progress.__table__
@@ -42,12 +54,32 @@ def started(app, learner):
         return {"user_id": learner.id, "slug": module.slug}
 
 
-@pytest.mark.parametrize("statement", [MIXED, MODULE_ROW, MODULE_PAGE, CATALOGUE])
-def test_plain_rows_are_the_rows_sqlalchemy_returns(app, started, statement):
+@pytest.fixture
+def assigned(app, started):
+    """The started learner, in a cohort that assigns the module with a due date."""
+    with app.app_context():
+        cohort = Cohort(name="Тверь, весна", region="Тверская область")
+        db.session.add(cohort)
+        db.session.flush()
+        db.session.add(CohortMember(cohort_id=cohort.id, user_id=started["user_id"]))
+        module_id = db.session.scalar(select(Module.id))
+        db.session.add(Assignment(cohort_id=cohort.id, module_id=module_id, due_on=DUE_ON))
+        db.session.commit()
+    return started
+
+
+DUE_ON = date(2026, 12, 24)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [MIXED, MODULE_ROW, MODULE_PAGE, CATALOGUE, LEARNERS_TRAINING, LEARNER_ASSIGNMENTS],
+)
+def test_plain_rows_are_the_rows_sqlalchemy_returns(app, assigned, statement):
     with app.app_context():
         connection = db.session.connection()
-        expected = connection.execute(statement, started).all()
-        got = plain_statements.rows(connection, statement, started)
+        expected = connection.execute(statement, assigned).all()
+        got = plain_statements.rows(connection, statement, assigned)
     assert expected  # the comparison is of real rows
     assert [row._asdict() for row in got] == [row._asdict() for row in expected]
     assert [list(map(type, row)) for row in got] == [list(map(type, row)) for row in expected]
@@ -77,13 +109,13 @@ def test_a_statement_with_an_in_list_is_refused(app):
         plain_statements.rows(db.session.connection(), listed, {"ids": [1, 2]})
 
 
-def test_a_read_only_page_takes_no_connection_from_the_pool(app, client, learner):
+@pytest.mark.parametrize("url", ["/learn/", "/learn/my", "/learn/example-module/"])
+def test_a_read_only_page_takes_no_connection_from_the_pool(app, client, learner, assigned, url):
     """A page's reads before any write go to a connection kept per thread: a page that only
     reads checks nothing out (on PostgreSQL each checkout pinged the server, and the session's
     transaction cost a BEGIN and a ROLLBACK besides)."""
-    sync_example(app)
     sign_in(client, learner)
-    client.get("/learn/")
+    client.get(url)
     with app.app_context():
         engine = db.engine
     checkouts = []
@@ -93,10 +125,13 @@ def test_a_read_only_page_takes_no_connection_from_the_pool(app, client, learner
 
     event.listen(engine, "checkout", count)
     try:
-        assert client.get("/learn/").status_code == 200
+        page = client.get(url, headers={"Accept-Language": "en"})
     finally:
         event.remove(engine, "checkout", count)
     assert checkouts == []
+    assert page.status_code == 200
+    if url == "/learn/my":  # the assignment's due date, read as a date
+        assert "December 24, 2026" in page.text
 
 
 def test_a_page_is_served_after_the_database_server_dropped_the_kept_connection(

@@ -1,15 +1,20 @@
 """The learner's modules and assignments for "My training" (trainer.learn.views.my_training)."""
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import and_, bindparam, exists, select
 
+from trainer import plain_statements
 from trainer.extensions import db
-from trainer.learn.dates import ReaderDates
 from trainer.learning.certificates import HeldCertificate
 from trainer.learning.cohort_queries import LEARNER_ASSIGNMENTS
 from trainer.learning.content import content_of, content_of_id
 from trainer.learning.dashboard import AssignedModule, assigned_modules
 from trainer.models import Assignment, Certificate, CohortMember, Module, ModuleVersion, Progress
 from trainer.models.types import utcnow
+
+if TYPE_CHECKING:  # trainer.learn's views import this module
+    from trainer.learn.dates import ReaderDates
 
 _progress, _modules = Progress.__table__, Module.__table__
 _versions, _certificates = ModuleVersion.__table__, Certificate.__table__
@@ -57,7 +62,14 @@ def learners_training(user_id: int) -> list:
     """The rows of LEARNERS_TRAINING (module_id, status, percent, state, completed_at,
     updated_at, slug, version_id, content_hash, certificate_id, completed_on, revoked_at,
     assigned)."""
-    return db.session.connection().execute(LEARNERS_TRAINING, {"user_id": user_id}).all()
+    return _read(LEARNERS_TRAINING, user_id)
+
+
+def _read(statement, user_id: int) -> list:
+    # A page's reads: on the connection kept for them, as plain_statements reads (on
+    # PostgreSQL, the session's connection would add a ping, BEGIN and ROLLBACK).
+    connection = plain_statements.reading_connection(db.session)
+    return plain_statements.rows(connection, statement, {"user_id": user_id})
 
 
 def held_certificate(row) -> HeldCertificate | None:
@@ -72,15 +84,13 @@ def assignment_title(assignment) -> dict:
     return content_of(version).meta.title
 
 
-def assigned_training(user_id: int, progress_rows, dates: ReaderDates) -> list[AssignedModule]:
+def assigned_training(user_id: int, progress_rows, dates: "ReaderDates") -> list[AssignedModule]:
     """Every module the learner's cohorts assign, with due dates and progress (overdue in the
     reader's time zone); one query, none when the rows of learners_training say there is
     nothing assigned."""
     if progress_rows and not progress_rows[0].assigned:
         return []
-    # learner_assignments's statement, run on the connection: the session's ORM path for a
-    # plain-column statement costs more than the statement.
-    rows = db.session.connection().execute(LEARNER_ASSIGNMENTS, {"user_id": user_id}).all()
+    rows = _read(LEARNER_ASSIGNMENTS, user_id)  # learner_assignments's statement
     if not rows:  # most learners: no date to convert
         return []
     today = dates.local(utcnow()).date()
