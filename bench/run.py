@@ -380,13 +380,29 @@ def measure_with_phones(process, url: str, workdir: Path, results: dict, args) -
     return phones.summary()
 
 
+# Where the targets are judged: issue 19 sets them for SQLite (its measurement: this machine,
+# wrk, gunicorn 2x4, SQLite). PostgreSQL's ratios are shown beside them, not judged: on this
+# machine its server shares the two cores with the app and wrk, and every query is a round trip
+# to it, so they say as much about the machine's layout as about the app.
+JUDGED = "SQLite"
+
+
 def table(database: str, measured: dict) -> list[str]:
     results = measured["results"]
     hello, ceiling, floor = (results[p.name] for p in BASELINES)
+    judged = database == JUDGED
     lines = [
         f"**{database}** — lesson page HTML: {measured['facts']['lesson_bytes']:,} bytes "
         f"(target < 40 KB)",
         "",
+    ]
+    if not judged:
+        lines += [
+            f"The targets are set for {JUDGED}; here they are shown for comparison, not judged "
+            "(the database server shares the machine's cores with the app and wrk).",
+            "",
+        ]
+    lines += [
         "| page | req/s | % of hello | % of ceiling | % of floor | CPU ms | CPU × hello "
         "| p50 ms | p95 ms | p99 ms | p50/p95/p99 × hello | p50/p95/p99 × ceiling | target | |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
@@ -398,7 +414,8 @@ def table(database: str, measured: dict) -> list[str]:
             lines.append(f"| {name} | FAILED: {r} | | | | | | | | | | | | **failed** |")
             continue
         share = r.rps / hello.rps
-        verdict = "" if target is None else ("ok" if share >= target else "**missed**")
+        below = "**missed**" if judged else "below"
+        verdict = "" if target is None else ("ok" if share >= target else below)
         lines.append(
             f"| {name} | {r.rps:,.1f} | {share:.1%} | {r.rps / ceiling.rps:.1%} "
             f"| {r.rps / floor.rps:.1%} | {r.cpu_ms:.2f} | {r.cpu_ms / hello.cpu_ms:.1f} "
@@ -514,6 +531,7 @@ def main() -> int:
     missed = [
         (database, name)
         for database, measured in sections
+        if database == JUDGED
         for name, result in measured["results"].items()
         if (target := targets.get(without_phones(name))) and isinstance(result, Result)
         and result.rps / measured["results"][BASELINES[0].name].rps < target
