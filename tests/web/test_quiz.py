@@ -142,6 +142,29 @@ def test_autosave_answers_json(app, setup):
     assert saved(app, attempt_id) == {"arrival-time": 25.0}
 
 
+def test_a_stale_window_keeps_being_refused_until_it_reloads(app, setup):
+    """Another window changed the answer after this one was opened: this window's change is
+    refused, and so is its next save (the reply does not hand it the new revision, which quiz.js
+    would adopt while the page still shows its own answer). Its other answers are saved."""
+    _learner, client = setup()
+    attempt_id = start(client)
+    other = {"shown": "arrival-time", "a.arrival-time": "25", "revision-arrival-time": "0"}
+    assert client.post(url(attempt_id), data=other, headers=JSON).status_code == 200
+    revisions = {"revision-arrival-time": "0", "revision-first-priority": "0"}
+    stale = {"shown": ["arrival-time", "first-priority"], "a.arrival-time": "40", **revisions}
+    first = client.post(url(attempt_id), data={**stale, "a.first-priority": "safety"}, headers=JSON)
+    assert first.status_code == 422
+    assert "changed in another window" in first.json["errors"]["arrival-time"]
+    assert first.json["revisions"] == {"first-priority": 1}  # none for the stale answer
+    # The window's next autosave, with the revisions it adopted from the reply (as quiz.js
+    # does), still cannot overwrite.
+    revisions |= {f"revision-{k}": str(v) for k, v in first.json["revisions"].items()}
+    again = {**stale, **revisions, "a.first-priority": "paperwork"}
+    second = client.post(url(attempt_id), data=again, headers=JSON)
+    assert second.status_code == 422 and "arrival-time" in second.json["errors"]
+    assert saved(app, attempt_id) == {"arrival-time": 25.0, "first-priority": "paperwork"}
+
+
 def test_an_answer_to_a_question_not_in_the_attempt_changes_nothing(app, setup):
     _learner, client = setup(draw=3)
     attempt_id = start(client)

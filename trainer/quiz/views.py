@@ -201,7 +201,10 @@ def save(slug: str, quiz_id: str, attempt_id: int):
     db.session.commit()
     if wants_json():
         errors = {k: str(v) for k, v in result.errors.items()}
-        body = {"saved": result.saved, "errors": errors, "revisions": result.revisions}
+        # Not the revision of a stale answer: the page still shows its own answer there, and
+        # with the new revision its next save would overwrite the other window's unseen.
+        revisions = {k: v for k, v in result.revisions.items() if k not in result.stale}
+        body = {"saved": result.saved, "errors": errors, "revisions": revisions}
         return body, 422 if errors else 200
     if result.errors:
         # A refused answer is shown as typed, to correct it; a stale one as stored now.
