@@ -223,6 +223,44 @@ def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     context.close()
 
 
+def test_an_answer_given_just_before_a_reload_is_shown_after_it(
+    live_server, browser, make_user, module_copy
+):
+    """The save that leaves with the page reaches the server after the reloaded page was read:
+    the page still shows the answer (kept in the tab), saves it, and it can be changed again
+    without being told that another window changed it."""
+    base, context, page = signed_in_officer(
+        live_server, browser, make_user, module_copy, shuffle_questions=False
+    )
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("button", name="Start the quiz").click()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    save = live_server.view_functions["quiz.save"]
+
+    def late(*args, **kwargs):
+        time.sleep(1)  # the reload's page is read meanwhile (the server runs a thread each)
+        return save(*args, **kwargs)
+
+    live_server.view_functions["quiz.save"] = late
+    page.locator('[name="a.first-priority"][value="safety"]').check()
+    page.reload()  # within the autosave's 300 ms: the save leaves with the page
+    expect(page.locator('[name="a.first-priority"][value="safety"]')).to_be_checked()
+    status = page.locator(".autosave-status")
+    expect(status).to_contain_text("answers are saved", timeout=10000)
+    assert attempts.answered(the_attempt_with_answers(live_server)) == {"first-priority": "safety"}
+    live_server.view_functions["quiz.save"] = save
+
+    page.locator('[name="a.first-priority"][value="paperwork"]').check()
+    deadline = time.monotonic() + 10
+    changed = {"first-priority": "paperwork"}
+    while attempts.answered(the_attempt_with_answers(live_server)) != changed:
+        assert "another window" not in status.text_content()
+        assert time.monotonic() < deadline, "the changed answer was not saved"
+        time.sleep(0.1)
+    expect(status).to_contain_text("answers are saved")
+    context.close()
+
+
 def the_attempt_with_answers(app) -> QuizAttempt:
     with app.app_context():
         attempt = db.session.scalars(select(QuizAttempt)).one()

@@ -90,10 +90,73 @@
   // A pending save is dropped when the form itself is sent: the form carries the same answers.
   form.addEventListener("submit", function () { if (timer) clearTimeout(timer); pending = false; });
   // Leaving or hiding the page (another tab, a reload, a phone's home button) sends what waits.
+  // A save sent then can reach the server after the next page was read (a reload), and what
+  // waits behind a save on its way is not sent at all: the next page would show the answers as
+  // they were. So this tab also keeps them (sessionStorage), each with the revision the page
+  // had, and the next page puts back those it still shows at that revision, and saves them.
+  function leaving() {
+    if (!pending && !inflight) return;
+    keep();
+    if (pending) save(true);
+  }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && pending) save(true);
+    if (document.visibilityState === "hidden") leaving();
   });
-  window.addEventListener("pagehide", function () { if (pending) save(true); });
+  window.addEventListener("pagehide", leaving);
+
+  var kept = "quiz-unsaved " + form.action;
+  var questions = Array.prototype.slice.call(form.querySelectorAll("section.question"));
+  function revisionOf(question) {
+    return question.querySelector('input[name^="revision-"]').value;
+  }
+  function answerControls(question) {
+    return Array.prototype.slice.call(
+      question.querySelectorAll("input:not([type=hidden]), textarea, select"));
+  }
+  function isChoice(control) { return control.type === "radio" || control.type === "checkbox"; }
+
+  function keep() {
+    var answers = {};
+    questions.forEach(function (question) {
+      answers[question.id] = {
+        revision: revisionOf(question),
+        values: answerControls(question).filter(function (c) { return !isChoice(c) || c.checked; })
+          .map(function (c) { return [c.name, c.value]; })
+      };
+    });
+    try { sessionStorage.setItem(kept, JSON.stringify(answers)); } catch (e) { /* full, or off */ }
+  }
+
+  // Answers stored since (the save arrived first, or another window) show a newer revision and
+  // are left as the page shows them.
+  function putBack() {
+    var answers = null;
+    try {
+      answers = JSON.parse(sessionStorage.getItem(kept));
+      sessionStorage.removeItem(kept);
+    } catch (e) { return; }
+    if (!answers) return;
+    var changed = false;
+    questions.forEach(function (question) {
+      var answer = answers[question.id];
+      if (!answer || answer.revision !== revisionOf(question)) return;
+      answerControls(question).forEach(function (control) {
+        var values = answer.values.filter(function (v) { return v[0] === control.name; })
+          .map(function (v) { return v[1]; });
+        if (isChoice(control)) {
+          var on = values.indexOf(control.value) >= 0;
+          changed = changed || control.checked !== on;
+          control.checked = on;
+        } else {
+          var value = values.length ? values[0] : "";
+          changed = changed || control.value !== value;
+          control.value = value;
+        }
+      });
+    });
+    if (changed) save();
+  }
+  putBack();
 
   var clock = document.querySelector(".timer[data-deadline]");
   if (!clock) return;
