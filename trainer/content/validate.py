@@ -39,6 +39,7 @@ from trainer.content.schema import (
 )
 from trainer.content.validate_imports import check_imports
 from trainer.content.validate_scenario import check_scenario
+from trainer.inputs import has_control_characters
 
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 # Limits checked before anything is read: the largest shipped text file is about 160 KB, the
@@ -526,7 +527,7 @@ def _check_lessons(check: _Checker, meta: ModuleMeta | Outline, assets: dict, no
             except UnicodeDecodeError:
                 check.error(path, "", f"the {LANG_NAMES[lang]} lesson text is not UTF-8")
                 continue
-            if yaml_guard.CONTROL_CHARACTER.search(source):
+            if has_control_characters(source):
                 message = "contains control characters (such as NUL) that text cannot hold"
                 check.error(path, "", message)
             if not source.strip():

@@ -7,10 +7,11 @@ YAML error) and control characters (`"\\0"` is a valid YAML escape; PostgreSQL s
 Each check walks the composed node tree, where the line numbers are, without recursion: a
 deeply nested file must not end in a RecursionError either."""
 
-import re
 from collections.abc import Iterator
 
 import yaml
+
+from trainer.inputs import has_control_characters
 
 # Far above any real module (the judges' module has ~12,000 nodes), far below a hang.
 MAX_EXPANDED_NODES = 1_000_000
@@ -18,8 +19,6 @@ TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 BINARY_TAG = "tag:yaml.org,2002:binary"
 INT_TAG = "tag:yaml.org,2002:int"
 FLOAT_TAG = "tag:yaml.org,2002:float"
-# Unicode's control characters (category Cc) but tab and line breaks, as trainer/inputs.py.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class SelfReference(Exception):
@@ -113,7 +112,7 @@ def control_characters(root) -> Iterator[tuple[list, yaml.ScalarNode]]:
     """Scalars holding control characters, or binary data (`!!binary`, which a text field
     would take as the characters of its bytes)."""
     for loc, node in nodes(root, yaml.ScalarNode):
-        if node.tag == BINARY_TAG or CONTROL_CHARACTER.search(node.value):
+        if node.tag == BINARY_TAG or has_control_characters(node.value):
             yield loc, node
 
 
