@@ -209,6 +209,15 @@ def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     expect(first.locator(".autosave-status")).to_contain_text("changed in another window")
     screenshot(first, "23-quiz-stale-tab-en")
     assert attempts.answered(the_attempt_with_answers(live_server)) == {"first-priority": "safety"}
+    # The first tab goes on answering: its other answers are saved, the stale one never is.
+    first.locator('[name="a.what-to-record"][value="scene"]').check()
+    deadline = time.monotonic() + 10
+    while "what-to-record" not in attempts.answered(the_attempt_with_answers(live_server)):
+        assert time.monotonic() < deadline, "the first tab's other answer was not saved"
+        time.sleep(0.1)
+    expect(first.locator(".autosave-status")).to_contain_text("changed in another window")
+    answered = attempts.answered(the_attempt_with_answers(live_server))
+    assert answered["first-priority"] == "safety"
 
     # An answer given just before leaving the page is sent as the page hides.
     second.locator('[name="a.interview-together"][value="false"]').check()
