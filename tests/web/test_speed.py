@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from tests.conftest import sign_in, sql_statements, sync_example
 from trainer.extensions import db, limiter
-from trainer.i18n import format_number
+from trainer.i18n import current_lang, format_number
 from trainer.learning.content import content_of
 from trainer.models import Module, Profession
 
@@ -69,6 +69,22 @@ def test_the_page_language_follows_refresh_and_force_locale(app):
         session["locale"] = "ru"
         refresh()
         assert render() == "ru: Глоссарий"
+
+
+@pytest.mark.parametrize(
+    ("header", "default", "lang"),
+    [
+        ("en-US,en;q=0.9", "ru", "en"),
+        ("de, ru;q=0.5, en;q=0.1", "ru", "ru"),
+        ("de", "ru", "ru"),
+        ("de", "en", "en"),  # the choice per header is kept per default language too
+        ("", "en", "en"),
+    ],
+)
+def test_the_browsers_language_is_read_from_each_requests_header(app, header, default, lang):
+    app.config["BABEL_DEFAULT_LOCALE"] = default
+    with app.test_request_context(headers={"Accept-Language": header}):
+        assert current_lang() == lang
 
 
 def test_small_whole_numbers_skip_babel_and_others_keep_it(app):
