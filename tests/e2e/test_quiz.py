@@ -270,6 +270,43 @@ def test_an_answer_given_just_before_a_reload_is_shown_after_it(
     context.close()
 
 
+def test_an_answer_changed_while_a_save_is_on_its_way_survives_a_reload(
+    live_server, browser, make_user, module_copy
+):
+    """The first answer's save is stored but its reply has not come when the learner changes
+    the answer and reloads: the change, never sent, is put back on the reloaded page (which
+    shows the first answer, one revision on) and saved."""
+    base, context, page = signed_in_officer(
+        live_server, browser, make_user, module_copy, shuffle_questions=False
+    )
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("button", name="Start the quiz").click()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    save = live_server.view_functions["quiz.save"]
+
+    def slow_reply(*args, **kwargs):
+        reply = save(*args, **kwargs)  # stored and committed ...
+        time.sleep(1.5)  # ... the reply still on its way
+        return reply
+
+    live_server.view_functions["quiz.save"] = slow_reply
+    page.locator('[name="a.first-priority"][value="safety"]').check()
+    deadline = time.monotonic() + 10
+    while attempts.answered(the_attempt_with_answers(live_server)) != {"first-priority": "safety"}:
+        assert time.monotonic() < deadline, "the first answer was not saved"
+        time.sleep(0.05)
+    page.locator('[name="a.first-priority"][value="paperwork"]').check()
+    page.reload()
+    expect(page.locator('[name="a.first-priority"][value="paperwork"]')).to_be_checked()
+    changed = {"first-priority": "paperwork"}
+    while attempts.answered(the_attempt_with_answers(live_server)) != changed:
+        assert time.monotonic() < deadline + 10, "the changed answer was not saved"
+        time.sleep(0.1)
+    live_server.view_functions["quiz.save"] = save
+    expect(page.locator(".autosave-status")).to_contain_text("answers are saved")
+    context.close()
+
+
 def the_attempt_with_answers(app) -> QuizAttempt:
     with app.app_context():
         attempt = db.session.scalars(select(QuizAttempt)).one()

@@ -16,6 +16,7 @@
   var pending = false;   // answers changed since the last save was sent
   var inflight = false;  // a save is on its way: the next waits for its new revisions
   var failures = 0;      // saves lost in a row (no reply, or the server failed): sent again later
+  var sending = null;    // the answers of the last save whose reply was not read, by question
 
   function say(text) { status.textContent = text; }
 
@@ -42,6 +43,7 @@
     if (inflight) { pending = true; return; }
     pending = false;
     inflight = true;
+    sending = answersNow();
     var data = new FormData(form);
     data.delete("go");
     say(words.saving);
@@ -56,6 +58,7 @@
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (result) {
       failures = 0;
+      sending = null;  // a save with no reply may have been stored all the same (see keep)
       remember(result.body.revisions);
       if (result.status === 409 && result.body.location) {
         window.location.assign(result.body.location); // submitted, or the time is up
@@ -93,7 +96,7 @@
   // A save sent then can reach the server after the next page was read (a reload), and what
   // waits behind a save on its way is not sent at all: the next page would show the answers as
   // they were. So this tab also keeps them (sessionStorage), each with the revision the page
-  // had, and the next page puts back those it still shows at that revision, and saves them.
+  // had, and the next page puts back, and saves, those still based on what it shows (basedOn).
   function leaving() {
     if (!pending && !inflight) return;
     keep();
@@ -114,21 +117,38 @@
       question.querySelectorAll("input:not([type=hidden]), textarea, select"));
   }
   function isChoice(control) { return control.type === "radio" || control.type === "checkbox"; }
+  function valuesOf(question) {
+    return answerControls(question).filter(function (c) { return !isChoice(c) || c.checked; })
+      .map(function (c) { return [c.name, c.value]; });
+  }
+  function answersNow() {
+    var answers = {};
+    questions.forEach(function (question) { answers[question.id] = valuesOf(question); });
+    return answers;
+  }
 
   function keep() {
     var answers = {};
     questions.forEach(function (question) {
       answers[question.id] = {
         revision: revisionOf(question),
-        values: answerControls(question).filter(function (c) { return !isChoice(c) || c.checked; })
-          .map(function (c) { return [c.name, c.value]; })
+        values: valuesOf(question),
+        sent: sending && sending[question.id]  // it may be stored, its reply unread
       };
     });
     try { sessionStorage.setItem(kept, JSON.stringify(answers)); } catch (e) { /* full, or off */ }
   }
 
-  // Answers stored since (the save arrived first, or another window) show a newer revision and
-  // are left as the page shows them.
+  // Whether the page shows the answer the kept one was based on: at the same revision, or at
+  // the next one holding what the save on its way sent (it was stored; its reply was not read).
+  // An answer stored since by anything else (another window) is left as the page shows it.
+  function basedOn(answer, question) {
+    var revision = revisionOf(question);
+    if (answer.revision === revision) return true;
+    return !!answer.sent && String(Number(answer.revision) + 1) === revision &&
+      JSON.stringify(valuesOf(question)) === JSON.stringify(answer.sent);
+  }
+
   function putBack() {
     var answers = null;
     try {
@@ -139,7 +159,7 @@
     var changed = false;
     questions.forEach(function (question) {
       var answer = answers[question.id];
-      if (!answer || answer.revision !== revisionOf(question)) return;
+      if (!answer || !basedOn(answer, question)) return;
       answerControls(question).forEach(function (control) {
         var values = answer.values.filter(function (v) { return v[0] === control.name; })
           .map(function (v) { return v[1]; });
