@@ -86,6 +86,27 @@ def signed_in_officer(live_server, browser, make_user, module_copy, **quiz_setti
     return base, context, page
 
 
+def attempt_page(live_server, browser, make_user, module_copy):
+    """An officer's page on a new attempt of the example quiz, its questions in order."""
+    base, context, page = signed_in_officer(
+        live_server, browser, make_user, module_copy, shuffle_questions=False
+    )
+    page.goto(base + "/learn/example-module/quizzes/check")
+    page.get_by_role("button", name="Start the quiz").click()
+    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    return context, page
+
+
+def answered_soon(app, done, what: str, seconds: float = 10) -> dict:
+    """The attempt's answers once `done(answers)` holds; fails with `what` when it never does
+    (a save that leaves with a page may arrive after the next page loads)."""
+    deadline = time.monotonic() + seconds
+    while not done(answers := attempts.answered(the_attempt_with_answers(app))):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return answers
+
+
 def test_answer_reload_resume_and_submit_twice(live_server, browser, make_user, module_copy):
     base, context, page = signed_in_officer(live_server, browser, make_user, module_copy)
 
@@ -193,12 +214,8 @@ def test_trainer_marks_the_essay_and_the_learner_sees_the_comment(
 def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     live_server, browser, make_user, module_copy
 ):
-    base, context, first = signed_in_officer(
-        live_server, browser, make_user, module_copy, shuffle_questions=False
-    )
-    first.goto(base + "/learn/example-module/quizzes/check")
-    first.get_by_role("button", name="Start the quiz").click()
-    expect(first.get_by_text("Question 1 of 7")).to_be_visible()
+    context, first = attempt_page(live_server, browser, make_user, module_copy)
+    base = live_server.config["LIVE_URL"]
     second = context.new_page()
     second.goto(first.url)
 
@@ -211,22 +228,20 @@ def test_a_stale_tab_does_not_overwrite_and_a_hidden_page_flushes(
     assert attempts.answered(the_attempt_with_answers(live_server)) == {"first-priority": "safety"}
     # The first tab goes on answering: its other answers are saved, the stale one never is.
     first.locator('[name="a.what-to-record"][value="scene"]').check()
-    deadline = time.monotonic() + 10
-    while "what-to-record" not in attempts.answered(the_attempt_with_answers(live_server)):
-        assert time.monotonic() < deadline, "the first tab's other answer was not saved"
-        time.sleep(0.1)
+    answered = answered_soon(
+        live_server, lambda a: "what-to-record" in a, "the first tab's other answer was not saved"
+    )
     expect(first.locator(".autosave-status")).to_contain_text("changed in another window")
-    answered = attempts.answered(the_attempt_with_answers(live_server))
     assert answered["first-priority"] == "safety"
 
     # An answer given just before leaving the page is sent as the page hides.
     second.locator('[name="a.interview-together"][value="false"]').check()
     second.goto(base + "/learn/example-module/")
-    # The save leaves with the page and may arrive after the next page loads: wait for it.
-    deadline = time.monotonic() + 10
-    while "interview-together" not in attempts.answered(the_attempt_with_answers(live_server)):
-        assert time.monotonic() < deadline, "the answer given before leaving was not saved"
-        time.sleep(0.1)
+    answered_soon(
+        live_server,
+        lambda a: "interview-together" in a,
+        "the answer given before leaving was not saved",
+    )
     second.goto(first.url)
     expect(second.locator('[name="a.interview-together"][value="false"]')).to_be_checked()
     context.close()
@@ -238,12 +253,7 @@ def test_an_answer_given_just_before_a_reload_is_shown_after_it(
     """The save that leaves with the page reaches the server after the reloaded page was read:
     the page still shows the answer (kept in the tab), saves it, and it can be changed again
     without being told that another window changed it."""
-    base, context, page = signed_in_officer(
-        live_server, browser, make_user, module_copy, shuffle_questions=False
-    )
-    page.goto(base + "/learn/example-module/quizzes/check")
-    page.get_by_role("button", name="Start the quiz").click()
-    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    context, page = attempt_page(live_server, browser, make_user, module_copy)
     save = live_server.view_functions["quiz.save"]
 
     def late(*args, **kwargs):
@@ -260,12 +270,9 @@ def test_an_answer_given_just_before_a_reload_is_shown_after_it(
     live_server.view_functions["quiz.save"] = save
 
     page.locator('[name="a.first-priority"][value="paperwork"]').check()
-    deadline = time.monotonic() + 10
     changed = {"first-priority": "paperwork"}
-    while attempts.answered(the_attempt_with_answers(live_server)) != changed:
-        assert "another window" not in status.text_content()
-        assert time.monotonic() < deadline, "the changed answer was not saved"
-        time.sleep(0.1)
+    answered_soon(live_server, changed.__eq__, "the changed answer was not saved")
+    assert "another window" not in status.text_content()
     expect(status).to_contain_text("answers are saved")
     context.close()
 
@@ -276,12 +283,7 @@ def test_an_answer_changed_while_a_save_is_on_its_way_survives_a_reload(
     """The first answer's save is stored but its reply has not come when the learner changes
     the answer and reloads: the change, never sent, is put back on the reloaded page (which
     shows the first answer, one revision on) and saved."""
-    base, context, page = signed_in_officer(
-        live_server, browser, make_user, module_copy, shuffle_questions=False
-    )
-    page.goto(base + "/learn/example-module/quizzes/check")
-    page.get_by_role("button", name="Start the quiz").click()
-    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    context, page = attempt_page(live_server, browser, make_user, module_copy)
     save = live_server.view_functions["quiz.save"]
 
     def slow_reply(*args, **kwargs):
@@ -291,17 +293,13 @@ def test_an_answer_changed_while_a_save_is_on_its_way_survives_a_reload(
 
     live_server.view_functions["quiz.save"] = slow_reply
     page.locator('[name="a.first-priority"][value="safety"]').check()
-    deadline = time.monotonic() + 10
-    while attempts.answered(the_attempt_with_answers(live_server)) != {"first-priority": "safety"}:
-        assert time.monotonic() < deadline, "the first answer was not saved"
-        time.sleep(0.05)
+    first = {"first-priority": "safety"}
+    answered_soon(live_server, first.__eq__, "the first answer was not saved")
     page.locator('[name="a.first-priority"][value="paperwork"]').check()
     page.reload()
     expect(page.locator('[name="a.first-priority"][value="paperwork"]')).to_be_checked()
     changed = {"first-priority": "paperwork"}
-    while attempts.answered(the_attempt_with_answers(live_server)) != changed:
-        assert time.monotonic() < deadline + 10, "the changed answer was not saved"
-        time.sleep(0.1)
+    answered_soon(live_server, changed.__eq__, "the changed answer was not saved")
     live_server.view_functions["quiz.save"] = save
     expect(page.locator(".autosave-status")).to_contain_text("answers are saved")
     context.close()
@@ -315,12 +313,7 @@ def the_attempt_with_answers(app) -> QuizAttempt:
 
 
 def test_a_save_lost_on_the_way_is_sent_again(live_server, browser, make_user, module_copy):
-    base, context, page = signed_in_officer(
-        live_server, browser, make_user, module_copy, shuffle_questions=False
-    )
-    page.goto(base + "/learn/example-module/quizzes/check")
-    page.get_by_role("button", name="Start the quiz").click()
-    expect(page.get_by_text("Question 1 of 7")).to_be_visible()
+    context, page = attempt_page(live_server, browser, make_user, module_copy)
 
     # The first save never reaches the server (a dropped connection), the second fails there.
     lost = []
